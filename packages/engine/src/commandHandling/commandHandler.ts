@@ -1,0 +1,117 @@
+import type { AnyStateMachine } from 'xstate';
+import type { EventStore, StoredEvent } from '../eventStore/types';
+import type { Clock } from '../ports/clock';
+import { systemClock } from '../ports/clock';
+import type { IdGenerator } from '../ports/ids';
+import { uuidV7Ids } from '../ports/ids';
+import { ConcurrencyError, isConcurrencyError } from '../errors';
+import { fold } from '../workflow/fold';
+import type { CommandInput, WorkflowDefinition, WorkflowState } from '../workflow/types';
+import { execute } from './execute';
+import { validateCommand } from './validateCommand';
+import { SnapshotCache } from './snapshotCache';
+
+export interface CommandResult<M extends AnyStateMachine = AnyStateMachine> {
+  readonly streamId: string;
+  readonly commandId: string;
+  /** True when the command id had already been applied: nothing was written this time. */
+  readonly duplicate: boolean;
+  /** The events this command wrote (on a duplicate: the events it wrote the first time). */
+  readonly events: readonly StoredEvent[];
+  /** The stream's state now. */
+  readonly state: WorkflowState<M>;
+}
+
+export interface CommandHandlerOptions<M extends AnyStateMachine, S> {
+  readonly workflow: WorkflowDefinition<M, S>;
+  readonly store: EventStore;
+  readonly services: S;
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+  /** Attempts on a concurrency conflict before reporting it. Default 5. */
+  readonly maxAttempts?: number;
+  /** Streams whose latest state is kept in memory. Default 10,000. */
+  readonly cacheSize?: number;
+}
+
+/**
+ * The path of one command: validate (zod) -> read the stream (cached snapshot + newer events) ->
+ * idempotency check -> authorize -> decide -> fold with XState's pure `transition` (refusing what
+ * the machine does not accept) -> append with the expected revision -> on conflict re-read and
+ * retry. Effects are recorded in the events' metadata; nothing here carries them out.
+ */
+export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unknown> {
+  readonly workflow: WorkflowDefinition<M, S>;
+  private readonly store: EventStore;
+  private readonly services: S;
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly maxAttempts: number;
+  private readonly cache: SnapshotCache<WorkflowState<M>>;
+
+  constructor(options: CommandHandlerOptions<M, S>) {
+    this.workflow = options.workflow;
+    this.store = options.store;
+    this.services = options.services;
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? uuidV7Ids;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.cache = new SnapshotCache(options.cacheSize ?? 10_000);
+  }
+
+  /** The stream's current state, or undefined when it has no events. */
+  async load(streamId: string): Promise<WorkflowState<M> | undefined> {
+    const cached = this.cache.get(streamId);
+    const newer = await this.store.readStream(streamId, { fromRevision: cached ? cached.revision + 1 : 0 });
+    if (!cached && newer.length === 0) return undefined;
+    if (newer.length === 0) return cached;
+    const state = fold(this.workflow, streamId, newer, cached, { reuseCommands: true });
+    this.cache.set(streamId, state);
+    return state;
+  }
+
+  /** Validates and applies a command; see the class comment. */
+  async handle(input: CommandInput): Promise<CommandResult<M>> {
+    const time = this.clock.now().toISOString();
+    const command = validateCommand(this.workflow, input, time);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.load(command.streamId);
+      const seen = current?.commands.get(command.commandId);
+      if (current && seen) return this.duplicateResult(current, command.commandId, seen);
+
+      const { events: newEvents, snapshot, stateName } = execute(this.workflow, current, command, this.services, this.ids);
+
+      try {
+        const appended = await this.store.appendToStream(command.streamId, newEvents, { expectedRevision: current ? current.revision : 'no_stream' });
+        const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
+        const firstPosition = appended.lastPosition - newEvents.length + 1;
+        const stored: StoredEvent[] = newEvents.map((e, i) => ({ ...e, streamId: command.streamId, revision: firstRevision + i, position: firstPosition + i }));
+        const commands = (current?.commands ?? new Map()) as Map<string, { fromRevision: number; toRevision: number }>;
+        commands.set(command.commandId, { fromRevision: firstRevision, toRevision: appended.nextExpectedRevision });
+        const state: WorkflowState<M> = { streamId: command.streamId, snapshot, revision: appended.nextExpectedRevision, stateName, commands };
+        this.cache.set(command.streamId, state);
+        return { streamId: command.streamId, commandId: command.commandId, duplicate: false, events: stored, state };
+      } catch (error) {
+        if (!isConcurrencyError(error)) throw error;
+        this.cache.delete(command.streamId);
+        if (attempt >= this.maxAttempts) {
+          throw new ConcurrencyError(`${this.workflow.name} '${command.streamId}' kept changing under '${command.type}'; gave up after ${attempt} attempts`, {
+            streamId: command.streamId,
+            attempts: attempt,
+          });
+        }
+      }
+    }
+  }
+
+  /** Forget cached state (e.g. after an external rewrite in tests). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private async duplicateResult(state: WorkflowState<M>, commandId: string, seen: { fromRevision: number; toRevision: number }): Promise<CommandResult<M>> {
+    const events = await this.store.readStream(state.streamId, { fromRevision: seen.fromRevision, maxCount: seen.toRevision - seen.fromRevision + 1 });
+    return { streamId: state.streamId, commandId, duplicate: true, events, state };
+  }
+}
+

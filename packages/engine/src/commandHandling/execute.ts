@@ -1,0 +1,72 @@
+import type { AnyStateMachine, SnapshotFrom } from 'xstate';
+import type { NewEvent } from '../eventStore/types';
+import type { IdGenerator } from '../ports/ids';
+import { IllegalStateError, NotFoundError } from '../errors';
+import { describeState, emptyState, step } from '../workflow/fold';
+import type { Effect, EventMetadata, ValidatedCommand, WorkflowDefinition, WorkflowEvent, WorkflowState } from '../workflow/types';
+
+export interface Execution<M extends AnyStateMachine> {
+  readonly events: NewEvent[];
+  readonly snapshot: SnapshotFrom<M>;
+  readonly stateName: string;
+}
+
+/**
+ * The pure part of handling a command: existence check, authorization, decide, and the fold of
+ * each decided event through the machine (refusing what it does not accept). No I/O: the handler
+ * appends what this returns; the given/when/then specification calls it directly.
+ */
+export function execute<M extends AnyStateMachine, S>(
+  workflow: WorkflowDefinition<M, S>,
+  current: WorkflowState<M> | undefined,
+  command: ValidatedCommand,
+  services: S,
+  ids: IdGenerator,
+): Execution<M> {
+  const creates = workflow.creates.includes(command.type);
+  if (!current && !creates) throw new NotFoundError(`no ${workflow.name} '${command.streamId}'`, { streamId: command.streamId });
+  if (current && creates) {
+    throw new IllegalStateError(`${workflow.name} '${command.streamId}' already exists (state '${current.stateName}'); '${command.type}' only starts a new one`, {
+      state: current.stateName,
+      allowed: workflow.allowedCommands(current),
+    });
+  }
+  workflow.authorize(command, current);
+  const decisions = workflow.decide(command, current, services);
+  const before = current ?? emptyState(workflow, command.streamId);
+  if (decisions.length === 0) {
+    throw new IllegalStateError(`'${command.type}' changes nothing in state '${before.stateName}'`, { state: before.stateName, allowed: workflow.allowedCommands(before) });
+  }
+  let snapshot: SnapshotFrom<M> = before.snapshot;
+  let stateName = before.stateName;
+  const events: NewEvent[] = [];
+  for (const decision of decisions) {
+    const event: WorkflowEvent = { type: decision.type, data: decision.data, actor: command.actor, time: command.time, commandId: command.commandId };
+    const result = step(workflow, snapshot, event);
+    if (!result.accepted) {
+      const allowed = workflow.allowedCommands({ ...before, snapshot, stateName });
+      throw new IllegalStateError(
+        `'${command.type}' is not allowed in state '${stateName}' of ${workflow.name} '${command.streamId}'; allowed now: ${allowed.length ? allowed.join(', ') : 'none'}`,
+        { state: stateName, allowed, command: command.type },
+      );
+    }
+    const after = describeState(workflow, result.snapshot);
+    events.push({ id: ids.next(), type: decision.type, data: decision.data, metadata: metadata(workflow.name, command, stateName, after, result.effects) });
+    snapshot = result.snapshot;
+    stateName = after;
+  }
+  return { events, snapshot, stateName };
+}
+
+function metadata(workflow: string, command: ValidatedCommand, stateBefore: string, stateAfter: string, effects: Effect[]): EventMetadata {
+  return {
+    workflow,
+    commandId: command.commandId,
+    commandType: command.type,
+    actor: { id: command.actor.id, role: command.actor.role },
+    time: command.time,
+    stateBefore,
+    stateAfter,
+    effects,
+  };
+}

@@ -1,0 +1,15 @@
+export * from './errors';
+export type * from './eventStore/types';
+export type * from './projections/types';
+export type * from './workflow/types';
+export { SCHEDULE_DEADLINE, CANCEL_DEADLINE } from './workflow/types';
+export { systemClock, ManualClock } from './ports/clock';
+export type { Clock } from './ports/clock';
+export { uuidV7Ids, SeededIds } from './ports/ids';
+export type { IdGenerator } from './ports/ids';
+export { SeededRandom } from './ports/random';
+export { flattenStateValue, describeState, emptyState, fold, step, toWorkflowEvent } from './workflow/fold';
+export { CommandHandler } from './commandHandling/commandHandler';
+export type { CommandResult, CommandHandlerOptions } from './commandHandling/commandHandler';
+export { execute } from './commandHandling/execute';
+export { validateCommand, zodIssues } from './commandHandling/validateCommand';

@@ -1,0 +1,60 @@
+import type { JsonValue, StoredEvent } from '../eventStore/types';
+
+/** A read-model document: any JSON value. */
+export type Doc = JsonValue;
+
+export interface DocWrite {
+  readonly key: string;
+  /** The new document; `null` deletes it. */
+  readonly doc: Doc | null;
+  /** Secondary index values for `query` (e.g. 'borrower:LIB1', 'due:2026-01-02T00:00:00.000Z'). */
+  readonly index?: readonly string[];
+}
+
+export interface StoredDoc {
+  readonly key: string;
+  readonly doc: Doc;
+}
+
+export interface DocQuery {
+  /** Documents having exactly this index value. */
+  readonly index?: string;
+  /** Documents having an index value v with from <= v < to (string order). */
+  readonly indexRange?: { readonly from: string; readonly to: string };
+  readonly limit?: number;
+}
+
+/**
+ * The read-model port: documents grouped by projection name, each projection with a checkpoint
+ * (global position of the last event it has applied). A commit writes documents and the new
+ * checkpoint together, atomically, and only if the stored checkpoint still equals `expected`
+ * (otherwise ConcurrencyError): two runners never both apply the same events.
+ */
+export interface ReadModelStore {
+  checkpoint(projection: string): Promise<number>;
+  getMany(projection: string, keys: readonly string[]): Promise<Map<string, Doc>>;
+  commit(projection: string, writes: readonly DocWrite[], checkpoint: { readonly expected: number; readonly next: number }): Promise<void>;
+  /** Documents in key order, filtered by index when asked. */
+  query(projection: string, query?: DocQuery): Promise<StoredDoc[]>;
+  /** Drops every document and the checkpoint of `projection`. */
+  reset(projection: string): Promise<void>;
+  /** Names of projections that have a checkpoint or documents. */
+  projections(): Promise<string[]>;
+}
+
+/**
+ * A projection: a pure fold of events into documents. For each event it names the keys of the
+ * documents it touches; the runner loads them, calls `apply` per key, and commits the results
+ * with the checkpoint. `apply` must be deterministic (use only the doc and the event), so a
+ * rebuild from zero gives exactly what incremental runs gave.
+ */
+export interface Projection<D extends Doc = Doc> {
+  readonly name: string;
+  /** Bump when the projection's code changes meaning: a stored read model of another version is rebuilt. */
+  readonly version: number;
+  keys(event: StoredEvent): readonly string[];
+  /** The new document for `key` after `event`; `null` deletes, `undefined` leaves it untouched. */
+  apply(doc: D | undefined, event: StoredEvent, key: string): D | null | undefined;
+  /** Index values of a document (queried with ReadModelStore.query). */
+  index?(doc: D, key: string): readonly string[];
+}

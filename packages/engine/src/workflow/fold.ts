@@ -1,0 +1,94 @@
+import { initialTransition, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+import type { StoredEvent } from '../eventStore/types';
+import type { Actor, Effect, EventMetadata, WorkflowDefinition, WorkflowEvent, WorkflowState } from './types';
+import { StoreError } from '../errors';
+
+/** The flattened name of a state value: { withLender: 'awaitingAnswer' } -> 'withLender.awaitingAnswer'. */
+export function flattenStateValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => {
+        const inner = flattenStateValue(v);
+        return inner ? `${k}.${inner}` : k;
+      })
+      .join('|');
+  }
+  return '';
+}
+
+export function describeState<M extends AnyStateMachine>(workflow: WorkflowDefinition<M>, snapshot: SnapshotFrom<M>): string {
+  return workflow.describeState ? workflow.describeState(snapshot) : flattenStateValue((snapshot as { value: unknown }).value);
+}
+
+/** The machine event for a stored event. */
+export function toWorkflowEvent(event: StoredEvent): WorkflowEvent {
+  const meta = event.metadata as unknown as EventMetadata;
+  return { type: event.type, data: event.data, actor: meta.actor as Actor, time: meta.time, commandId: meta.commandId };
+}
+
+/** The state of a stream before its first event. */
+export function emptyState<M extends AnyStateMachine>(workflow: WorkflowDefinition<M>, streamId: string): WorkflowState<M> {
+  const [snapshot] = initialTransition(workflow.machine, workflow.initialInput?.(streamId) as never);
+  return { streamId, snapshot: snapshot as SnapshotFrom<M>, revision: -1, stateName: describeState(workflow, snapshot as SnapshotFrom<M>), commands: new Map() };
+}
+
+export interface StepResult<M extends AnyStateMachine> {
+  readonly snapshot: SnapshotFrom<M>;
+  readonly accepted: boolean;
+  readonly effects: Effect[];
+}
+
+/** One pure step: does the machine accept the event, and where does it go? Runs no action. */
+export function step<M extends AnyStateMachine>(workflow: WorkflowDefinition<M>, snapshot: SnapshotFrom<M>, event: WorkflowEvent): StepResult<M> {
+  if (!(snapshot as { can(e: unknown): boolean }).can(event)) return { snapshot, accepted: false, effects: [] };
+  const [next, actions] = transition(workflow.machine, snapshot as never, event as never);
+  const effectNames = workflow.effects;
+  const effects: Effect[] = [];
+  for (const action of actions as { type: string; params?: unknown }[]) {
+    if (effectNames.includes(action.type)) effects.push({ type: action.type, params: (action.params ?? {}) as Effect['params'] });
+  }
+  return { snapshot: next as SnapshotFrom<M>, accepted: true, effects };
+}
+
+/**
+ * Folds stored events onto a state (or a new stream's empty state): the pure `evolve` of the
+ * workflow. Throws StoreError when a stored event does not fit the machine (a history written by
+ * an incompatible version of the workflow): replay must never silently diverge.
+ */
+export function fold<M extends AnyStateMachine>(
+  workflow: WorkflowDefinition<M>,
+  streamId: string,
+  events: readonly StoredEvent[],
+  from?: WorkflowState<M>,
+  options: { readonly reuseCommands?: boolean } = {},
+): WorkflowState<M> {
+  let state = from ?? emptyState(workflow, streamId);
+  if (events.length === 0) return state;
+  let snapshot = state.snapshot;
+  // The handler's cache passes reuseCommands: it owns `from`, so extending its map in place keeps
+  // the cost of a command independent of the stream's length.
+  const commands = options.reuseCommands ? (state.commands as Map<string, { fromRevision: number; toRevision: number }>) : new Map(state.commands);
+  let revision = state.revision;
+  for (const event of events) {
+    if (event.revision !== revision + 1) {
+      throw new StoreError(`stream ${streamId}: expected revision ${revision + 1} while folding, got ${event.revision}`, { streamId });
+    }
+    const result = step(workflow, snapshot, toWorkflowEvent(event));
+    if (!result.accepted) {
+      throw new StoreError(
+        `stream ${streamId}: stored event ${event.type} at revision ${event.revision} is not accepted in state '${describeState(workflow, snapshot)}'; the history does not fit this version of the workflow`,
+        { streamId, revision: event.revision, type: event.type },
+      );
+    }
+    snapshot = result.snapshot;
+    revision = event.revision;
+    const commandId = (event.metadata as { commandId?: unknown }).commandId;
+    if (typeof commandId === 'string') {
+      const seen = commands.get(commandId);
+      commands.set(commandId, { fromRevision: seen ? seen.fromRevision : event.revision, toRevision: event.revision });
+    }
+  }
+  state = { streamId, snapshot, revision, stateName: describeState(workflow, snapshot), commands };
+  return state;
+}

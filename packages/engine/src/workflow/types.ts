@@ -1,0 +1,132 @@
+import type { AnyStateMachine, SnapshotFrom } from 'xstate';
+import type { ZodType } from 'zod';
+import type { JsonObject, StoredEvent } from '../eventStore/types';
+
+/** Who acts: a party (a library code, or 'system') in a role that the workflow defines. */
+export interface Actor {
+  readonly id: string;
+  readonly role: string;
+}
+
+/** A command as it arrives at the edge, before validation. */
+export interface CommandInput {
+  /** Unique per command; the same id delivered twice yields its events once. */
+  readonly commandId: string;
+  readonly streamId: string;
+  readonly type: string;
+  readonly data?: unknown;
+  readonly actor: Actor;
+}
+
+/** A command after its `data` passed the command's schema; `time` stamped by the handler's clock. */
+export interface ValidatedCommand<TData = JsonObject> {
+  readonly commandId: string;
+  readonly streamId: string;
+  readonly type: string;
+  readonly data: TData;
+  readonly actor: Actor;
+  /** ISO-8601 time stamped at the edge. */
+  readonly time: string;
+}
+
+/** What `decide` returns: an event to fold and append. */
+export interface Decision {
+  readonly type: string;
+  readonly data: JsonObject;
+}
+
+/**
+ * The event the machine receives: the stored event's type and data plus who, when and which command.
+ * Guards and assignments read only this and the snapshot.
+ */
+export interface WorkflowEvent<TType extends string = string, TData = JsonObject> {
+  readonly type: TType;
+  readonly data: TData;
+  readonly actor: Actor;
+  readonly time: string;
+  readonly commandId: string;
+}
+
+/** An effect the machine asked for: an XState action named in `WorkflowDefinition.effects`. */
+export interface Effect extends JsonObject {
+  readonly type: string;
+  readonly params: JsonObject;
+}
+
+/** Effects with these names are handled by the engine's timer service. */
+export const SCHEDULE_DEADLINE = 'scheduleDeadline';
+export const CANCEL_DEADLINE = 'cancelDeadline';
+/** params of a `scheduleDeadline` effect. Scheduling the same name again replaces the earlier one. */
+export interface ScheduleDeadlineParams extends JsonObject {
+  readonly name: string;
+  /** ISO-8601 time at which the deadline fires. */
+  readonly at: string;
+  /** What the deadline is about (e.g. a rota position); travels back in the deadline command. */
+  readonly key: string;
+}
+/** params of a `cancelDeadline` effect. */
+export interface CancelDeadlineParams extends JsonObject {
+  readonly name: string;
+}
+/** data of the command the timer worker sends when a deadline is due. */
+export interface DeadlineCommandData extends JsonObject {
+  readonly name: string;
+  readonly key: string;
+  readonly at: string;
+}
+
+/** Metadata stored with every event. */
+export interface EventMetadata extends JsonObject {
+  readonly workflow: string;
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly actor: { readonly id: string; readonly role: string };
+  readonly time: string;
+  readonly stateBefore: string;
+  readonly stateAfter: string;
+  readonly effects: Effect[];
+}
+
+/** The folded state of one stream. */
+export interface WorkflowState<TMachine extends AnyStateMachine = AnyStateMachine> {
+  readonly streamId: string;
+  readonly snapshot: SnapshotFrom<TMachine>;
+  /** Revision of the last folded event; -1 for a stream with no events. */
+  readonly revision: number;
+  /** Flattened state name, e.g. 'withLender.awaitingAnswer'. */
+  readonly stateName: string;
+  /** Command ids already applied to this stream, with the revisions they wrote. */
+  readonly commands: ReadonlyMap<string, { readonly fromRevision: number; readonly toRevision: number }>;
+}
+
+/**
+ * A workflow: an XState machine, the zod schemas of its commands, and the edge logic that turns a
+ * command into events. The machine must be pure (guards and assignments read only snapshot and
+ * event); effects are named actions with JSON params, recorded with the events and carried out
+ * after the append commits.
+ */
+export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateMachine, TServices = unknown> {
+  /** Name recorded in every event's metadata (e.g. 'ill-request'). */
+  readonly name: string;
+  readonly machine: TMachine;
+  /** Input for `initialTransition` of a new stream. */
+  initialInput?(streamId: string): unknown;
+  /** Schema of `data` for each command type. Unknown types are refused with a ValidationError. */
+  readonly commands: Readonly<Record<string, ZodType>>;
+  /** Command types that start a stream; every other type needs the stream to exist. */
+  readonly creates: readonly string[];
+  /** Names of the machine's actions that are effects (recorded in metadata.effects). */
+  readonly effects: readonly string[];
+  /** Command type sent by the timer worker when a deadline is due (data: DeadlineCommandData). */
+  readonly deadlineCommand?: string;
+  /** Throws ForbiddenError unless `command.actor` may send this command now. `state` is undefined for a creating command. */
+  authorize(command: ValidatedCommand, state: WorkflowState<TMachine> | undefined): void;
+  /** The events a command produces (usually one). Edge logic: may consult read-only services. Throws domain errors. */
+  decide(command: ValidatedCommand, state: WorkflowState<TMachine> | undefined, services: TServices): Decision[];
+  /** Command types that could be sent now (for "allowed" listings and error messages). */
+  allowedCommands(state: WorkflowState<TMachine>): string[];
+  /** A readable name of the snapshot's state; default: the state value flattened with dots. */
+  describeState?(snapshot: SnapshotFrom<TMachine>): string;
+}
+
+export type { StoredEvent };
