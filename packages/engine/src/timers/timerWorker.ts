@@ -1,0 +1,95 @@
+import type { CommandHandler } from '../commandHandling/commandHandler';
+import type { Clock } from '../ports/clock';
+import { systemClock } from '../ports/clock';
+import type { ProjectionRunner } from '../projections/projectionRunner';
+import type { ReadModelStore } from '../projections/types';
+import { isInterlendError } from '../errors';
+import { TIMERS_PROJECTION, dueIndex, timersProjection, type TimerDoc } from './timersProjection';
+
+export interface TimerRun {
+  /** Deadlines whose command was applied. */
+  readonly fired: number;
+  /** Deadlines the workflow refused (already moved on, a race with an answer); they stay recorded in `refusals`. */
+  readonly refused: number;
+  readonly refusals: readonly { readonly timer: TimerDoc; readonly error: string }[];
+}
+
+/**
+ * Fires due deadlines through the same command path as any other command, as the 'system' actor.
+ * The command id is derived from (stream, name, due time), so a deadline fired twice (two workers,
+ * a crash after the append) is applied once.
+ */
+export class TimerWorker {
+  private readonly clock: Clock;
+  constructor(
+    private readonly handler: CommandHandler,
+    private readonly runner: ProjectionRunner,
+    private readonly readModels: ReadModelStore,
+    options: { clock?: Clock } = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    if (!handler.workflow.deadlineCommand) throw new TypeError(`workflow ${handler.workflow.name} has no deadlineCommand`);
+  }
+
+  /** Pending deadlines, earliest first. */
+  async pending(): Promise<TimerDoc[]> {
+    await this.runner.catchUp([timersProjection]);
+    const docs = await this.readModels.query(TIMERS_PROJECTION, { indexRange: { from: 'due:', to: 'due;' } });
+    return docs.map((d) => d.doc as TimerDoc).sort(byDue);
+  }
+
+  /** Time of the earliest pending deadline, if any. */
+  async nextDueAt(): Promise<string | undefined> {
+    await this.runner.catchUp([timersProjection]);
+    const [first] = await this.readModels.query(TIMERS_PROJECTION, { indexRange: { from: 'due:', to: 'due;' }, limit: 1 });
+    return first ? (first.doc as TimerDoc).at : undefined;
+  }
+
+  /** Fires every deadline due at `now` (default: the clock's now), including ones that become due by firing others. */
+  async runDue(now: Date = this.clock.now()): Promise<TimerRun> {
+    const limit = now.toISOString();
+    const attempted = new Set<string>();
+    const refusals: { timer: TimerDoc; error: string }[] = [];
+    let fired = 0;
+    for (;;) {
+      await this.runner.catchUp([timersProjection]);
+      const due = (await this.readModels.query(TIMERS_PROJECTION, { indexRange: { from: 'due:', to: `${dueIndex(limit)}\u0000` } }))
+        .map((d) => d.doc as TimerDoc)
+        .filter((t) => !attempted.has(commandIdOf(t)))
+        .sort(byDue);
+      if (due.length === 0) break;
+      for (const timer of due) {
+        const commandId = commandIdOf(timer);
+        attempted.add(commandId);
+        try {
+          await this.handler.handle({
+            commandId,
+            streamId: timer.streamId,
+            type: this.handler.workflow.deadlineCommand!,
+            data: { name: timer.name, key: timer.key, at: timer.at },
+            actor: { id: 'system', role: 'system' },
+          });
+          fired++;
+        } catch (error) {
+          if (!isInterlendError(error) || error.code === 'STORE') throw error;
+          refusals.push({ timer, error: error.message });
+        }
+      }
+    }
+    return { fired, refused: refusals.length, refusals };
+  }
+
+  /** Runs `runDue` every `intervalMs` until `signal` aborts. */
+  async run(options: { signal: AbortSignal; intervalMs?: number; onRun?: (run: TimerRun) => void }): Promise<void> {
+    while (!options.signal.aborted) {
+      options.onRun?.(await this.runDue());
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, options.intervalMs ?? 1_000);
+        options.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      });
+    }
+  }
+}
+
+const commandIdOf = (t: TimerDoc): string => `deadline:${t.streamId}:${t.name}:${t.key}:${t.at}`;
+const byDue = (a: TimerDoc, b: TimerDoc): number => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.streamId < b.streamId ? -1 : 1);
