@@ -1,0 +1,125 @@
+import { ForbiddenError, type ValidatedCommand } from '@interlend/engine';
+import { COMMAND_PARTY, DEADLINE_COMMAND, type IllCommandType } from './commands';
+import type { IllContext, RotaEntryState } from './context';
+import { currentEntry } from './context';
+
+/** Actor roles of the ILL workflow. */
+export const ROLES = ['borrowing', 'lending', 'hub', 'system'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Who may send a command now (throws ForbiddenError naming who may):
+ * - borrower commands: the request's borrower (role borrowing) or hub staff;
+ * - lender commands: the current lender (role lending) or hub staff; a lender the rota already
+ *   left is told its answer is too late; `rotaPosition`, when given, must be the current one;
+ * - reportMisdelivered / reportLost: the borrower, the current lender or hub staff (and, for a
+ *   misdelivery, the library that received the item);
+ * - reroute, returnMisdelivered, close: hub staff;
+ * - deadlineReached: the timer service only (role system), which may send nothing else.
+ */
+export function authorizeCommand(command: ValidatedCommand, context: IllContext | undefined): void {
+  const type = command.type as IllCommandType;
+  const { id, role } = command.actor;
+  const party = COMMAND_PARTY[type];
+  const requestId = command.streamId;
+
+  if (type === DEADLINE_COMMAND || role === 'system') {
+    if (type === DEADLINE_COMMAND && role === 'system') return;
+    if (type === DEADLINE_COMMAND) throw new ForbiddenError(`'${type}' is sent by the timer service only (role system), not by ${id} (${role})`, { actor: id, role });
+    throw new ForbiddenError(`the system actor may send only '${DEADLINE_COMMAND}', not '${type}'`, { actor: id, role });
+  }
+  if (!(['borrowing', 'lending', 'hub'] as string[]).includes(role)) {
+    throw new ForbiddenError(`unknown role '${role}': an actor acts as borrowing, lending, hub or system`, { actor: id, role });
+  }
+
+  if (type === 'submit') {
+    if (role === 'borrowing' || role === 'hub') return;
+    throw new ForbiddenError(`only a borrowing library (role borrowing) or hub staff may submit a request; ${id} acts as ${role}`, { actor: id, role });
+  }
+  if (!context) return; // the engine answers NotFound for a missing request
+
+  const borrower = context.borrower ?? '?';
+  const isBorrower = role === 'borrowing' && id === context.borrower;
+  const isLender = role === 'lending' && context.lender !== null && id === context.lender;
+  const data = (command.data ?? {}) as { rotaPosition?: number; receivedBy?: string };
+
+  switch (party) {
+    case 'borrower':
+      if (role === 'hub' || isBorrower) return;
+      throw new ForbiddenError(`only the borrower ${borrower} (role borrowing) or hub staff may send '${type}' for request ${requestId}; ${id} (${role}) may not`, {
+        actor: id,
+        role,
+        borrower,
+      });
+    case 'hub':
+      if (role === 'hub') return;
+      throw new ForbiddenError(`only hub staff (role hub) may send '${type}' for request ${requestId}; ${id} (${role}) may not`, { actor: id, role });
+    case 'involved':
+      if (role === 'hub' || isBorrower || isLender) return;
+      if (type === 'reportMisdelivered' && data.receivedBy === id) return;
+      throw new ForbiddenError(
+        `only the borrower ${borrower}, the current lender ${context.lender ?? '(none)'} or hub staff may send '${type}' for request ${requestId}; ${id} (${role}) may not`,
+        { actor: id, role },
+      );
+    case 'lender':
+      authorizeLender(type, command, context, data.rotaPosition);
+      return;
+    default:
+      return;
+  }
+}
+
+const describeEntry = (e: RotaEntryState): string => `position ${e.position} (${e.library}${e.outcome ? `, ${e.outcome}` : ''})`;
+
+function movedOnTo(context: IllContext): string {
+  const current = currentEntry(context);
+  return current ? `to position ${current.position} (${current.library})` : 'and ended';
+}
+
+function authorizeLender(type: IllCommandType, command: ValidatedCommand, context: IllContext, rotaPosition: number | undefined): void {
+  const { id, role } = command.actor;
+  const requestId = command.streamId;
+  const current = currentEntry(context);
+  const who = current ? `the current lender ${current.library} (position ${current.position})` : 'the current lender (there is none now)';
+
+  // A position that is not the current one: too late (or too early), whoever sends it.
+  if (rotaPosition !== undefined && rotaPosition !== context.current) {
+    const entry = context.rota.find((e) => e.position === rotaPosition);
+    if (entry && entry.requestedAt !== null) {
+      const speaker = role === 'hub' ? `the answer for position ${rotaPosition}` : `${id}'s answer`;
+      throw new ForbiddenError(`${speaker} is too late: the rota moved on from ${describeEntry(entry)} ${movedOnTo(context)}`, {
+        actor: id,
+        rotaPosition,
+        current: context.current,
+      });
+    }
+    throw new ForbiddenError(`rota position ${rotaPosition} of request ${requestId} was never asked; only ${who} or hub staff may send '${type}'`, {
+      actor: id,
+      rotaPosition,
+      current: context.current,
+    });
+  }
+  if (role === 'hub') return;
+  if (role === 'lending' && context.lender !== null && id === context.lender) return;
+  if (role !== 'lending') {
+    throw new ForbiddenError(`'${type}' is a lender's command: only ${who} (role lending) or hub staff may send it for request ${requestId}; ${id} acts as ${role}`, {
+      actor: id,
+      role,
+    });
+  }
+  // A lending library that is not the current lender: left behind, not yet asked, or never asked.
+  const asked = [...context.rota].reverse().find((e) => e.library === id && e.requestedAt !== null);
+  if (asked) {
+    throw new ForbiddenError(`${id}'s answer is too late: the rota moved on from ${describeEntry(asked)} ${movedOnTo(context)}`, {
+      actor: id,
+      position: asked.position,
+      current: context.current,
+    });
+  }
+  const entry = context.rota.find((e) => e.library === id);
+  const detail = entry?.status === 'candidate' ? ` yet (it is at position ${entry.position})` : entry ? ` (skipped: ${entry.reason})` : '';
+  throw new ForbiddenError(`${id} was not asked to supply request ${requestId}${detail}; only ${who} or hub staff may send '${type}'`, {
+    actor: id,
+    current: context.current,
+  });
+}

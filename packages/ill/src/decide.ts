@@ -1,0 +1,298 @@
+import { IllegalStateError, ValidationError, type Decision, type JsonObject, type ValidatedCommand } from '@interlend/engine';
+import type { IllCommandData, IllCommandType, Money } from './commands';
+import type { IllContext } from './context';
+import { currentEntry, reRequestId } from './context';
+import type { Directory } from './directory';
+import type { DeadlineName, IllEventDataMap, IllEventType, LenderRef } from './events';
+import { DEADLINE_NAMES } from './events';
+import { conditionalRespondBy } from './machine';
+import { costDiffersFromOffer, costLimit, exceeds, formatMoney, offerAcceptable, shipmentCostAllowed } from './policies/costs';
+import { dueInstant } from './policies/businessDays';
+import { buildRota } from './policies/rota';
+
+/** Read-only services `decide` consults. */
+export interface IllServices {
+  readonly directory: Directory;
+}
+
+/** What decide needs to know of the current state. */
+export interface DecideState {
+  readonly stateName: string;
+  readonly context: IllContext;
+  /** Command types the state accepts (guards ignored). */
+  readonly allowed: readonly string[];
+}
+
+/** Drops undefined members, so event data is plain JSON. */
+function json<T>(value: T): JsonObject {
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
+
+function event<K extends IllEventType>(type: K, data: IllEventDataMap[K]): Decision {
+  return { type, data: json(data) };
+}
+
+function invalid(path: string, message: string, type: string): never {
+  throw new ValidationError(`invalid command '${type}': ${path}: ${message}`, { issues: [{ path, message }] });
+}
+
+function notAllowed(command: ValidatedCommand, state: DecideState, why?: string): never {
+  const allowed = [...state.allowed];
+  const prefix = why ?? `'${command.type}' is not allowed in state '${state.stateName}' of ill-request '${command.streamId}'`;
+  throw new IllegalStateError(`${prefix}; allowed now: ${allowed.length ? allowed.join(', ') : 'none'}`, { state: state.stateName, allowed, command: command.type });
+}
+
+function lenderRef(context: IllContext): LenderRef {
+  return { lender: context.lender ?? '', position: context.current ?? 0 };
+}
+
+function sameCurrency(money: Money, maximum: Money | null, path: string, type: string): void {
+  if (maximum && money.currency !== maximum.currency) invalid(path, `must be ${maximum.currency}, the currency of the request's maximum cost`, type);
+}
+
+/**
+ * The events a command produces. Edge logic: validation that needs the state (costs, item ids,
+ * due dates, stale deadlines), the rota (from the directory), and derived ids. The machine then
+ * checks the events fit the state.
+ */
+export function decideCommand(command: ValidatedCommand, state: DecideState | undefined, services: IllServices): Decision[] {
+  const type = command.type as IllCommandType;
+  if (type === 'submit') {
+    const data = command.data as unknown as IllCommandData['submit'];
+    return [event('RequestSubmitted', { requestId: command.streamId, borrower: command.actor.id, ...data })];
+  }
+  if (!state) return []; // the engine refuses a command on a request that does not exist
+  const { context } = state;
+
+  // Refusals that deserve their own words, before the generic "not allowed in state" one.
+  if (type === 'requestRenewal' && state.stateName.startsWith('onLoan.')) {
+    if (context.recalled) notAllowed(command, state, `no renewal after a recall (state '${state.stateName}'): ${context.lender ?? 'the lender'} recalled the item on ${context.recalledAt ?? '?'}; it must be returned`);
+    if (context.renewals >= 1) notAllowed(command, state, `only one renewal may be requested (state '${state.stateName}'), and one was already requested on ${context.renewalRequestedAt ?? '?'}`);
+  }
+  if (type === 'cancel' && state.stateName === 'withLender.cancelPending') {
+    notAllowed(command, state, `a cancel is already pending (state '${state.stateName}') with ${context.lender ?? 'the lender'} since ${context.cancel?.requestedAt ?? '?'}`);
+  }
+  if (type === 'cancel' && (['shipped', 'misdelivered', 'returnShipped'].includes(state.stateName) || state.stateName.startsWith('onLoan.'))) {
+    notAllowed(command, state, `'cancel' is not allowed once the item has shipped (state '${state.stateName}')`);
+  }
+  if (!state.allowed.includes(type)) notAllowed(command, state);
+
+  const time = command.time;
+  switch (type) {
+    case 'approve':
+      return [event('StaffApproved', command.data as IllCommandData['approve'])];
+    case 'reject':
+      return [event('StaffRejected', command.data as IllCommandData['reject'])];
+    case 'fillLocally':
+      return [event('FilledLocally', command.data as IllCommandData['fillLocally'])];
+    case 'notAvailableLocally': {
+      const data = command.data as IllCommandData['notAvailableLocally'];
+      const preferred = data.preferredLenders ?? [];
+      preferred.forEach((code, i) => {
+        if (!services.directory.has(code)) invalid(`data.preferredLenders[${i}]`, `unknown library '${code}'`, type);
+      });
+      const entries = buildRota(services.directory, {
+        requestId: command.streamId,
+        borrower: context.borrower ?? '',
+        serviceType: context.request?.serviceType ?? 'Loan',
+        time,
+        preferredLenders: preferred,
+      });
+      return [
+        event('NotAvailableLocally', { preferredLenders: [...new Set(preferred)], ...(data.note ? { note: data.note } : {}) }),
+        event('RotaBuilt', { entries, maxLenders: services.directory.maxLenders, candidates: entries.filter((e) => e.status === 'candidate').length }),
+      ];
+    }
+    case 'expectToSupply': {
+      const { note } = command.data as IllCommandData['expectToSupply'];
+      return [event('ExpectToSupplyAnswered', { ...lenderRef(context), note })];
+    }
+    case 'willSupply': {
+      const { note } = command.data as IllCommandData['willSupply'];
+      return [event('WillSupplyAnswered', { ...lenderRef(context), note })];
+    }
+    case 'answerConditional': {
+      const { condition, note, offeredCost } = command.data as IllCommandData['answerConditional'];
+      if (offeredCost) sameCurrency(offeredCost, context.costs.maximum, 'data.offeredCost.currency', type);
+      return [event('ConditionalAnswered', { ...lenderRef(context), condition, note, offeredCost, respondBy: conditionalRespondBy(context, time) })];
+    }
+    case 'acceptConditions': {
+      const { consentToCost = false, note } = command.data as IllCommandData['acceptConditions'];
+      const offered = context.costs.offered;
+      const maximum = context.costs.maximum;
+      const consentedCost = consentToCost && offered && maximum && exceeds(offered, maximum) ? offered : null;
+      if (maximum && !offerAcceptable(offered, maximum, consentedCost ?? context.costs.consented)) {
+        invalid(
+          'data.consentToCost',
+          `${context.lender ?? 'the lender'} offers ${formatMoney(offered!)}, above the maximum cost ${formatMoney(maximum)}: send consentToCost: true to accept that cost`,
+          type,
+        );
+      }
+      return [event('ConditionsAccepted', { ...lenderRef(context), consentToCost, consentedCost, offeredCost: offered, note })];
+    }
+    case 'rejectConditions': {
+      const { note } = command.data as IllCommandData['rejectConditions'];
+      return [event('ConditionsRejected', { ...lenderRef(context), note })];
+    }
+    case 'retryPossible': {
+      const { reason, note } = command.data as IllCommandData['retryPossible'];
+      return [event('RetryPossibleAnswered', { ...lenderRef(context), reason, note })];
+    }
+    case 'cannotSupply': {
+      const { reason, note } = command.data as IllCommandData['cannotSupply'];
+      return [event('LenderUnfilled', { ...lenderRef(context), reason, note })];
+    }
+    case 'ship': {
+      const data = command.data as IllCommandData['ship'];
+      const seen = new Set<string>();
+      data.itemIds.forEach((id, i) => {
+        if (seen.has(id)) invalid(`data.itemIds[${i}]`, `duplicate item id '${id}'`, type);
+        seen.add(id);
+      });
+      if (Date.parse(dueInstant(data.dueDate)) <= Date.parse(time)) invalid('data.dueDate', `must be after the shipment (${time})`, type);
+      const maximum = context.costs.maximum;
+      if (maximum) {
+        sameCurrency(data.cost, maximum, 'data.cost.currency', type);
+        if (!shipmentCostAllowed(data.cost, maximum, context.costs.consented)) {
+          const limit = costLimit(maximum, context.costs.consented);
+          invalid(
+            'data.cost',
+            `${formatMoney(data.cost)} exceeds the ${limit === maximum ? `maximum cost ${formatMoney(maximum)}` : `cost ${formatMoney(limit)} the borrower consented to`}; answer retryPossible (CostExceedsMaxCost) or answerConditional with an offeredCost instead`,
+            type,
+          );
+        }
+      }
+      const offered = context.costs.offered;
+      return [
+        event('Shipped', {
+          ...lenderRef(context),
+          itemIds: data.itemIds,
+          dueDate: data.dueDate,
+          cost: data.cost,
+          maximumCost: maximum ?? data.cost,
+          offeredCost: offered,
+          costDiffersFromOffer: costDiffersFromOffer(offered, data.cost),
+          consentedCost: context.costs.consented,
+          trackingId: data.trackingId,
+          sentVia: data.sentVia,
+          conditions: data.conditions,
+          conditionsPresumedAccepted: state.stateName === 'withLender.conditional',
+          cancelRefused: state.stateName === 'withLender.cancelPending',
+          note: data.note,
+        }),
+      ];
+    }
+    case 'cancel': {
+      const { reason, continueWithNextLender = false } = command.data as IllCommandData['cancel'];
+      if (state.stateName.startsWith('withLender.')) return [event('CancelRequested', { ...lenderRef(context), reason, continueWithNextLender })];
+      return [event('Cancelled', { reason })];
+    }
+    case 'acceptCancel': {
+      const { note } = command.data as IllCommandData['acceptCancel'];
+      return [event('CancelAccepted', { ...lenderRef(context), continueWithNextLender: context.cancel?.continueWithNextLender ?? false, note })];
+    }
+    case 'refuseCancel': {
+      const { note } = command.data as IllCommandData['refuseCancel'];
+      return [event('CancelRefused', { ...lenderRef(context), restoredState: `withLender.${context.cancel?.from ?? 'requested'}`, note })];
+    }
+    case 'receive': {
+      const { itemIds, note } = command.data as IllCommandData['receive'];
+      const shipped = context.itemIds;
+      (itemIds ?? []).forEach((id, i) => {
+        if (!shipped.includes(id)) invalid(`data.itemIds[${i}]`, `'${id}' was not shipped; shipped: ${shipped.join(', ')}`, type);
+      });
+      const received = itemIds ? [...new Set(itemIds)] : [...shipped];
+      return [event('Received', { ...lenderRef(context), itemIds: received, missingItemIds: shipped.filter((id) => !received.includes(id)), note })];
+    }
+    case 'reportMisdelivered': {
+      const { receivedBy, note } = command.data as IllCommandData['reportMisdelivered'];
+      if (receivedBy === context.borrower) invalid('data.receivedBy', `is the borrower ${receivedBy}: an item at the borrower is received (receive), or the wrong item (reportWrongItem)`, type);
+      return [event('Misdelivered', { ...lenderRef(context), receivedBy, note })];
+    }
+    case 'reroute': {
+      const { trackingId, note } = command.data as IllCommandData['reroute'];
+      return [event('Rerouted', { ...lenderRef(context), from: context.misdeliveredTo ?? '', to: context.borrower ?? '', trackingId, note })];
+    }
+    case 'returnMisdelivered': {
+      const { trackingId, note } = command.data as IllCommandData['returnMisdelivered'];
+      return [event('MisdeliveredReturned', { ...lenderRef(context), from: context.misdeliveredTo ?? '', newRequestId: reRequestId(command.streamId), trackingId, note })];
+    }
+    case 'reportWrongItem': {
+      const { note } = command.data as IllCommandData['reportWrongItem'];
+      return [event('WrongItemReported', { ...lenderRef(context), note, newRequestId: reRequestId(command.streamId) })];
+    }
+    case 'checkOutToPatron':
+      return [event('CheckedOutToPatron', command.data as IllCommandData['checkOutToPatron'])];
+    case 'requestRenewal': {
+      const { note } = command.data as IllCommandData['requestRenewal'];
+      return [event('RenewalRequested', { ...lenderRef(context), dueDate: context.dueDate ?? '', note })];
+    }
+    case 'grantRenewal': {
+      const { dueDate, note } = command.data as IllCommandData['grantRenewal'];
+      const previous = context.dueDate ?? '';
+      if (previous && Date.parse(dueInstant(dueDate)) <= Date.parse(dueInstant(previous))) invalid('data.dueDate', `must be after the current due date ${previous}`, type);
+      return [event('RenewalGranted', { ...lenderRef(context), dueDate, previousDueDate: previous, note })];
+    }
+    case 'denyRenewal': {
+      const { note } = command.data as IllCommandData['denyRenewal'];
+      return [event('RenewalDenied', { ...lenderRef(context), dueDate: context.dueDate ?? '', note })];
+    }
+    case 'recall': {
+      const { note } = command.data as IllCommandData['recall'];
+      return [event('Recalled', { ...lenderRef(context), note })];
+    }
+    case 'shipReturn': {
+      const { trackingId, note } = command.data as IllCommandData['shipReturn'];
+      return [event('ReturnShipped', { ...lenderRef(context), trackingId, note })];
+    }
+    case 'checkIn': {
+      const { note } = command.data as IllCommandData['checkIn'];
+      return [event('CheckedIn', { ...lenderRef(context), note })];
+    }
+    case 'close':
+      return [event('ManuallyClosed', command.data as IllCommandData['close'])];
+    case 'reportLost': {
+      const { kind, note } = command.data as IllCommandData['reportLost'];
+      return [event('ItemLost', { kind, lender: context.lender, position: context.current, note })];
+    }
+    case 'reRequest': {
+      const { note } = command.data as IllCommandData['reRequest'];
+      return [event('ReRequested', { newRequestId: reRequestId(command.streamId), note })];
+    }
+    case 'deadlineReached':
+      return [decideDeadline(command, state)];
+    default:
+      return [];
+  }
+}
+
+const DEADLINE_EVENTS = { lenderResponse: 'LenderTimedOut', conditionalAnswer: 'ConditionalAnswerExpired', due: 'LoanOverdue' } as const satisfies Record<DeadlineName, IllEventType>;
+
+/** Maps a due deadline to its event; refuses one that no longer matches what is pending. */
+function decideDeadline(command: ValidatedCommand, state: DecideState): Decision {
+  const { name, key, at } = command.data as IllCommandData['deadlineReached'];
+  const { context } = state;
+  if (!(DEADLINE_NAMES as readonly string[]).includes(name)) invalid('data.name', `unknown deadline '${name}'; known: ${DEADLINE_NAMES.join(', ')}`, command.type);
+  const deadline = name as DeadlineName;
+  const pending = context.deadlines[deadline];
+  if (!pending || pending.key !== key || Date.parse(pending.at) !== Date.parse(at)) {
+    const now = pending
+      ? `the pending '${deadline}' deadline is key ${pending.key} at ${pending.at}`
+      : `no '${deadline}' deadline is pending`;
+    const where = currentEntry(context);
+    notAllowed(
+      command,
+      state,
+      `stale deadline '${deadline}' (key ${key}, at ${at}) for ill-request '${command.streamId}': ${now}${where ? `; the request is with position ${where.position} (${where.library})` : ''} in state '${state.stateName}'`,
+    );
+  }
+  const ref = lenderRef(context);
+  switch (DEADLINE_EVENTS[deadline]) {
+    case 'LenderTimedOut':
+      return event('LenderTimedOut', { ...ref, deadlineAt: pending.at });
+    case 'ConditionalAnswerExpired':
+      return event('ConditionalAnswerExpired', { ...ref, deadlineAt: pending.at });
+    case 'LoanOverdue':
+      return event('LoanOverdue', { ...ref, dueDate: context.dueDate ?? '', deadlineAt: pending.at });
+  }
+}

@@ -1,0 +1,430 @@
+import type {
+  LoanCondition,
+  LossKind,
+  Material,
+  MaterialFormat,
+  Money,
+  RetryReason,
+  ServiceLevel,
+  ServiceType,
+  UnfilledReason,
+} from './commands';
+
+/**
+ * The event catalog of an ILL request (stream id = request id, workflow 'ill-request').
+ * Events are facts in the past tense; their `data` is JSON. Who sent the command and when is in
+ * the event metadata (`actor`, `time`), not repeated here. Lender events carry the rota `position`
+ * and `lender` they are about, so projections can compute per-lender response times.
+ *
+ * Names are stable: projections depend on them. Add fields, never rename.
+ */
+
+/** A directory closure: dates inclusive, YYYY-MM-DD (UTC days). */
+export interface Closure {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** The request as submitted (RequestSubmitted data minus the ids). */
+export interface RequestDetails {
+  serviceType: ServiceType;
+  serviceLevel: ServiceLevel;
+  material: Material;
+  maximumCost: Money;
+  needBefore?: string;
+  patronRef?: string;
+  note?: string;
+  relatedRequestId?: string;
+}
+
+export type RotaEntryStatus = 'candidate' | 'skipped';
+/** Why a library is in the rota where it is, or why it was skipped. */
+export type RotaReason =
+  | 'preferred by borrower'
+  | 'in delivery network'
+  | 'outside delivery network'
+  | 'lender of last resort'
+  | 'is the borrower'
+  | 'does not lend'
+  | `closed ${string}`
+  | `over the maximum of ${number} lenders`;
+
+/** One library in the rota (lender string), as built by the rota policy. */
+export interface RotaEntry {
+  /** 1-based; candidates come first (1..n), skipped entries after them. */
+  position: number;
+  library: string;
+  status: RotaEntryStatus;
+  reason: RotaReason;
+  /** The library's days to respond for this request's service type (before any rush shortening). */
+  daysToRespond: number;
+  closures: Closure[];
+  lastResort: boolean;
+}
+
+export interface LenderRef {
+  /** Library code of the lender the event is about. */
+  lender: string;
+  /** Its rota position. */
+  position: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event data, one type per event
+
+export interface RequestSubmittedData extends RequestDetails {
+  requestId: string;
+  /** Library code of the borrowing library (the submitting actor). */
+  borrower: string;
+}
+export interface StaffApprovedData {
+  note?: string;
+}
+export interface StaffRejectedData {
+  reason: string;
+}
+export interface FilledLocallyData {
+  note?: string;
+}
+export interface NotAvailableLocallyData {
+  preferredLenders: string[];
+  note?: string;
+}
+export interface RotaBuiltData {
+  entries: RotaEntry[];
+  maxLenders: number;
+  /** Number of candidate entries (the others are skipped). */
+  candidates: number;
+}
+export interface ExpectToSupplyAnsweredData extends LenderRef {
+  note?: string;
+}
+export interface WillSupplyAnsweredData extends LenderRef {
+  note?: string;
+}
+export interface ConditionalAnsweredData extends LenderRef {
+  condition: LoanCondition;
+  note?: string;
+  offeredCost?: Money;
+  /** When the borrower's answer is due (4 business days; restarts on each conditional answer). */
+  respondBy: string;
+}
+export interface ConditionsAcceptedData extends LenderRef {
+  /** True when the borrower consented to a cost above the maximum. */
+  consentToCost: boolean;
+  /** The cost consented to (the offered cost) when consentToCost; null otherwise. */
+  consentedCost: Money | null;
+  offeredCost: Money | null;
+  note?: string;
+}
+export interface ConditionsRejectedData extends LenderRef {
+  note?: string;
+}
+export interface RetryPossibleAnsweredData extends LenderRef {
+  reason: RetryReason;
+  note?: string;
+}
+export interface LenderUnfilledData extends LenderRef {
+  reason: UnfilledReason;
+  note?: string;
+}
+export interface LenderTimedOutData extends LenderRef {
+  /** When the deadline was due. */
+  deadlineAt: string;
+}
+export interface ConditionalAnswerExpiredData extends LenderRef {
+  deadlineAt: string;
+}
+export interface ShippedData extends LenderRef {
+  itemIds: string[];
+  dueDate: string;
+  cost: Money;
+  maximumCost: Money;
+  /** The cost the lender offered in a conditional answer, if any. */
+  offeredCost: Money | null;
+  /** True when an offer was made and the shipped cost differs from it. */
+  costDiffersFromOffer: boolean;
+  /** The cost the borrower consented to above the maximum, if any. */
+  consentedCost: Money | null;
+  trackingId?: string;
+  sentVia?: string;
+  conditions?: string[];
+  /** True when shipped while a conditional answer was open: its conditions are presumed accepted. */
+  conditionsPresumedAccepted: boolean;
+  /** True when shipped while a cancel was pending: the cancel is thereby refused. */
+  cancelRefused: boolean;
+  note?: string;
+}
+export interface CancelledData {
+  reason: string;
+}
+export interface CancelRequestedData extends LenderRef {
+  reason: string;
+  continueWithNextLender: boolean;
+}
+export interface CancelAcceptedData extends LenderRef {
+  continueWithNextLender: boolean;
+  note?: string;
+}
+export interface CancelRefusedData extends LenderRef {
+  /** The withLender substate the request returns to, e.g. 'willSupply'. */
+  restoredState: string;
+  note?: string;
+}
+export interface ReceivedData extends LenderRef {
+  itemIds: string[];
+  /** Shipped items not (yet) received. */
+  missingItemIds: string[];
+  note?: string;
+}
+export interface MisdeliveredData extends LenderRef {
+  /** Library code of the library that received the item instead of the borrower. */
+  receivedBy: string;
+  note?: string;
+}
+export interface ReroutedData extends LenderRef {
+  from: string;
+  to: string;
+  trackingId?: string;
+  note?: string;
+}
+export interface MisdeliveredReturnedData extends LenderRef {
+  from: string;
+  newRequestId: string;
+  trackingId?: string;
+  note?: string;
+}
+export interface WrongItemReportedData extends LenderRef {
+  note: string;
+  newRequestId: string;
+}
+export interface CheckedOutToPatronData {
+  note?: string;
+}
+export interface RenewalRequestedData extends LenderRef {
+  dueDate: string;
+  note?: string;
+}
+export interface RenewalGrantedData extends LenderRef {
+  dueDate: string;
+  previousDueDate: string;
+  note?: string;
+}
+export interface RenewalDeniedData extends LenderRef {
+  /** The due date, unchanged. */
+  dueDate: string;
+  note?: string;
+}
+export interface LoanOverdueData extends LenderRef {
+  dueDate: string;
+  deadlineAt: string;
+}
+export interface RecalledData extends LenderRef {
+  note?: string;
+}
+export interface ReturnShippedData extends LenderRef {
+  trackingId?: string;
+  note?: string;
+}
+export interface CheckedInData extends LenderRef {
+  note?: string;
+}
+export interface ManuallyClosedData {
+  reason: string;
+}
+export interface ItemLostData {
+  kind: LossKind;
+  /** The lender of the item, when one was supplying. */
+  lender: string | null;
+  position: number | null;
+  note?: string;
+}
+export interface ReRequestedData {
+  newRequestId: string;
+  note?: string;
+}
+
+/** Data of every event type. */
+export interface IllEventDataMap {
+  RequestSubmitted: RequestSubmittedData;
+  StaffApproved: StaffApprovedData;
+  StaffRejected: StaffRejectedData;
+  FilledLocally: FilledLocallyData;
+  NotAvailableLocally: NotAvailableLocallyData;
+  RotaBuilt: RotaBuiltData;
+  ExpectToSupplyAnswered: ExpectToSupplyAnsweredData;
+  WillSupplyAnswered: WillSupplyAnsweredData;
+  ConditionalAnswered: ConditionalAnsweredData;
+  ConditionsAccepted: ConditionsAcceptedData;
+  ConditionsRejected: ConditionsRejectedData;
+  RetryPossibleAnswered: RetryPossibleAnsweredData;
+  LenderUnfilled: LenderUnfilledData;
+  LenderTimedOut: LenderTimedOutData;
+  ConditionalAnswerExpired: ConditionalAnswerExpiredData;
+  Shipped: ShippedData;
+  Cancelled: CancelledData;
+  CancelRequested: CancelRequestedData;
+  CancelAccepted: CancelAcceptedData;
+  CancelRefused: CancelRefusedData;
+  Received: ReceivedData;
+  Misdelivered: MisdeliveredData;
+  Rerouted: ReroutedData;
+  MisdeliveredReturned: MisdeliveredReturnedData;
+  WrongItemReported: WrongItemReportedData;
+  CheckedOutToPatron: CheckedOutToPatronData;
+  RenewalRequested: RenewalRequestedData;
+  RenewalGranted: RenewalGrantedData;
+  RenewalDenied: RenewalDeniedData;
+  LoanOverdue: LoanOverdueData;
+  Recalled: RecalledData;
+  ReturnShipped: ReturnShippedData;
+  CheckedIn: CheckedInData;
+  ManuallyClosed: ManuallyClosedData;
+  ItemLost: ItemLostData;
+  ReRequested: ReRequestedData;
+}
+
+export type IllEventType = keyof IllEventDataMap;
+
+/** Every event type, in lifecycle order. */
+export const ILL_EVENT_TYPES = [
+  'RequestSubmitted',
+  'StaffApproved',
+  'StaffRejected',
+  'FilledLocally',
+  'NotAvailableLocally',
+  'RotaBuilt',
+  'ExpectToSupplyAnswered',
+  'WillSupplyAnswered',
+  'ConditionalAnswered',
+  'ConditionsAccepted',
+  'ConditionsRejected',
+  'RetryPossibleAnswered',
+  'LenderUnfilled',
+  'LenderTimedOut',
+  'ConditionalAnswerExpired',
+  'Shipped',
+  'Cancelled',
+  'CancelRequested',
+  'CancelAccepted',
+  'CancelRefused',
+  'Received',
+  'Misdelivered',
+  'Rerouted',
+  'MisdeliveredReturned',
+  'WrongItemReported',
+  'CheckedOutToPatron',
+  'RenewalRequested',
+  'RenewalGranted',
+  'RenewalDenied',
+  'LoanOverdue',
+  'Recalled',
+  'ReturnShipped',
+  'CheckedIn',
+  'ManuallyClosed',
+  'ItemLost',
+  'ReRequested',
+] as const satisfies readonly IllEventType[];
+
+/** An event as a discriminated union on `type`. */
+export type IllEvent = { [K in IllEventType]: { type: K; data: IllEventDataMap[K] } }[IllEventType];
+
+/** The event type each command produces (first event; `notAvailableLocally` also produces RotaBuilt). */
+export const COMMAND_EVENTS = {
+  submit: ['RequestSubmitted'],
+  approve: ['StaffApproved'],
+  reject: ['StaffRejected'],
+  fillLocally: ['FilledLocally'],
+  notAvailableLocally: ['NotAvailableLocally', 'RotaBuilt'],
+  expectToSupply: ['ExpectToSupplyAnswered'],
+  willSupply: ['WillSupplyAnswered'],
+  answerConditional: ['ConditionalAnswered'],
+  acceptConditions: ['ConditionsAccepted'],
+  rejectConditions: ['ConditionsRejected'],
+  retryPossible: ['RetryPossibleAnswered'],
+  cannotSupply: ['LenderUnfilled'],
+  ship: ['Shipped'],
+  cancel: ['Cancelled', 'CancelRequested'],
+  acceptCancel: ['CancelAccepted'],
+  refuseCancel: ['CancelRefused'],
+  receive: ['Received'],
+  reportMisdelivered: ['Misdelivered'],
+  reroute: ['Rerouted'],
+  returnMisdelivered: ['MisdeliveredReturned'],
+  reportWrongItem: ['WrongItemReported'],
+  checkOutToPatron: ['CheckedOutToPatron'],
+  requestRenewal: ['RenewalRequested'],
+  grantRenewal: ['RenewalGranted'],
+  denyRenewal: ['RenewalDenied'],
+  recall: ['Recalled'],
+  shipReturn: ['ReturnShipped'],
+  checkIn: ['CheckedIn'],
+  close: ['ManuallyClosed'],
+  reportLost: ['ItemLost'],
+  reRequest: ['ReRequested'],
+  deadlineReached: ['LenderTimedOut', 'ConditionalAnswerExpired', 'LoanOverdue'],
+} as const satisfies Record<string, readonly IllEventType[]>;
+
+/** The command that produces each event type. */
+export const EVENT_COMMAND: Readonly<Record<IllEventType, keyof typeof COMMAND_EVENTS>> = Object.fromEntries(
+  Object.entries(COMMAND_EVENTS).flatMap(([command, events]) => events.map((event) => [event, command])),
+) as Record<IllEventType, keyof typeof COMMAND_EVENTS>;
+
+// ---------------------------------------------------------------------------------------------
+// States
+
+/** Every state name a request can be in (flattened, as `describeState` and `stateAfter` show them). */
+export const STATE_NAMES = [
+  'needsReview',
+  'networkCheck',
+  'withLender.requested',
+  'withLender.expectsToSupply',
+  'withLender.willSupply',
+  'withLender.conditional',
+  'withLender.cancelPending',
+  'shipped',
+  'misdelivered',
+  'onLoan.received',
+  'onLoan.inUse',
+  'onLoan.renewalPending',
+  'onLoan.overdue',
+  'onLoan.recalled',
+  'onLoan.awaitingReturn',
+  'returnShipped',
+  'rejected',
+  'documentDelivery',
+  'filledLocally',
+  'unfilled',
+  'reRequested',
+  'cancelled',
+  'completed',
+  'lost',
+  'closed',
+] as const;
+export type IllStateName = (typeof STATE_NAMES)[number];
+
+/**
+ * States a request ends in. `unfilled` is terminal for reporting, yet staff may still re-request
+ * or close it.
+ */
+export const TERMINAL_STATES = ['rejected', 'documentDelivery', 'filledLocally', 'unfilled', 'reRequested', 'cancelled', 'completed', 'lost', 'closed'] as const;
+export type TerminalState = (typeof TERMINAL_STATES)[number];
+
+export function isTerminal(stateName: string): stateName is TerminalState {
+  return (TERMINAL_STATES as readonly string[]).includes(stateName);
+}
+
+/** Names of the deadlines the workflow schedules (scheduleDeadline params.name). */
+export const DEADLINE_NAMES = ['lenderResponse', 'conditionalAnswer', 'due'] as const;
+export type DeadlineName = (typeof DEADLINE_NAMES)[number];
+
+/** Names of the effects (XState actions) the workflow asks for, besides the engine's deadlines. */
+export const EFFECT_NAMES = ['notifyLender', 'notifyBorrower', 'handToDocumentDelivery', 'startReRequest', 'scheduleDeadline', 'cancelDeadline'] as const;
+export type EffectName = (typeof EFFECT_NAMES)[number];
+
+export type { MaterialFormat };
+
+/** Compile-time check that ILL_EVENT_TYPES lists every event type. */
+const _everyEventTypeListed: [Exclude<IllEventType, (typeof ILL_EVENT_TYPES)[number]>] extends [never] ? true : never = true;
+void _everyEventTypeListed;

@@ -1,0 +1,138 @@
+// The ILL domain: event catalog, command schemas, directory, policies, statechart and workflow.
+
+export {
+  ILL_EVENT_TYPES,
+  COMMAND_EVENTS,
+  EVENT_COMMAND,
+  STATE_NAMES,
+  TERMINAL_STATES,
+  isTerminal,
+  DEADLINE_NAMES,
+  EFFECT_NAMES,
+} from './events';
+export type {
+  Closure,
+  RequestDetails,
+  RotaEntry,
+  RotaEntryStatus,
+  RotaReason,
+  LenderRef,
+  IllEventDataMap,
+  IllEventType,
+  IllEvent,
+  IllStateName,
+  TerminalState,
+  DeadlineName,
+  EffectName,
+  RequestSubmittedData,
+  StaffApprovedData,
+  StaffRejectedData,
+  FilledLocallyData,
+  NotAvailableLocallyData,
+  RotaBuiltData,
+  ExpectToSupplyAnsweredData,
+  WillSupplyAnsweredData,
+  ConditionalAnsweredData,
+  ConditionsAcceptedData,
+  ConditionsRejectedData,
+  RetryPossibleAnsweredData,
+  LenderUnfilledData,
+  LenderTimedOutData,
+  ConditionalAnswerExpiredData,
+  ShippedData,
+  CancelledData,
+  CancelRequestedData,
+  CancelAcceptedData,
+  CancelRefusedData,
+  ReceivedData,
+  MisdeliveredData,
+  ReroutedData,
+  MisdeliveredReturnedData,
+  WrongItemReportedData,
+  CheckedOutToPatronData,
+  RenewalRequestedData,
+  RenewalGrantedData,
+  RenewalDeniedData,
+  LoanOverdueData,
+  RecalledData,
+  ReturnShippedData,
+  CheckedInData,
+  ManuallyClosedData,
+  ItemLostData,
+  ReRequestedData,
+} from './events';
+
+export {
+  commandSchemas,
+  COMMAND_TYPES,
+  COMMAND_PARTY,
+  DEADLINE_COMMAND,
+  MoneySchema,
+  MaterialSchema,
+  SERVICE_TYPES,
+  SERVICE_LEVELS,
+  MATERIAL_FORMATS,
+  MATERIAL_FLAGS,
+  LOAN_CONDITIONS,
+  RETRY_REASONS,
+  UNFILLED_REASONS,
+  LOSS_KINDS,
+  isIsoDate,
+  isIsoDateTime,
+} from './commands';
+export type {
+  Money,
+  Material,
+  MaterialFormat,
+  MaterialFlag,
+  ServiceType,
+  ServiceLevel,
+  LoanCondition,
+  RetryReason,
+  UnfilledReason,
+  LossKind,
+  IllCommandType,
+  IllCommandData,
+  IllCommandInput,
+  SubmitData,
+  ShipData,
+  CancelData,
+  CommandParty,
+} from './commands';
+
+export { Directory, parseDirectory, DirectorySchema, LibrarySchema, ClosureSchema, DAYS_TO_RESPOND, LENDING_POLICIES, DEFAULT_MAX_LENDERS, formatPath } from './directory';
+export type { Library, DirectoryData, DirectoryInput, DaysToRespond, LendingPolicy } from './directory';
+
+export { screen, NOT_RETURNABLE_FORMATS, DOCUMENT_DELIVERY_FORMATS, REVIEW_FORMATS } from './policies/screening';
+export type { ScreeningOutcome, ScreeningResult } from './policies/screening';
+export { buildRota, stableHash, daysToRespondFor } from './policies/rota';
+export type { RotaInput } from './policies/rota';
+export { addBusinessDays, isBusinessDay, isWeekend, closureOn, utcDate, responseDays, dueInstant, isPastDue, RUSH_SERVICE_LEVELS } from './policies/businessDays';
+export { toMinor, formatMoney, sameMoney, exceeds, costLimit, offerAcceptable, shipmentCostAllowed, costDiffersFromOffer } from './policies/costs';
+
+export { initialContext, currentEntry, nextCandidate, reRequestId } from './context';
+export type { IllContext, IllInput, RotaEntryState, ConditionState, CancellableSubstate, PendingCancel, PendingDeadline, Costs } from './context';
+export { evolve, lenderOutcome } from './evolve';
+export type { IllMachineEvent, IllMachineEventOf } from './evolve';
+export { illMachine, deadlineFor, conditionalRespondBy, CONDITIONAL_ANSWER_DAYS } from './machine';
+export type {
+  IllMachine,
+  NotifyLenderParams,
+  NotifyBorrowerParams,
+  BorrowerNotice,
+  HandToDocumentDeliveryParams,
+  StartReRequestParams,
+  ReRequestReason,
+} from './machine';
+export { authorizeCommand, ROLES } from './authorize';
+export type { Role } from './authorize';
+export { decideCommand } from './decide';
+export type { DecideState } from './decide';
+export { illRequestWorkflow, ILL_WORKFLOW, allowedIllCommands, describeIllState } from './workflow';
+export type { IllServices } from './workflow';
+
+export { saveDirectory, loadDirectory, DIRECTORY_STREAM, DIRECTORY_IMPORTED } from './persistence/directoryRepository';
+export { reRequestEffect } from './effects/reRequest';
+export { simulate, SCENARIOS } from './simulation/simulator';
+export type { SimulationOptions, SimulationSummary, Scenario } from './simulation/simulator';
+export { generateDirectory } from './simulation/generateDirectory';

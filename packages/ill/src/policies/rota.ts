@@ -1,0 +1,95 @@
+import type { ServiceType } from '../commands';
+import type { Directory, Library } from '../directory';
+import type { RotaEntry, RotaReason } from '../events';
+import { closureOn } from './businessDays';
+
+/**
+ * The rota (lender string) policy, pure. Every directory library gets an entry:
+ * - skipped, with the reason: the borrower itself, a library that does not lend, a library
+ *   closed on the day the rota is built, or a candidate beyond `maxLenders`;
+ * - otherwise a candidate, ordered: preferred lenders (in the borrower's order), then libraries
+ *   in the delivery network, then those outside it, then lenders of last resort. Within each
+ *   group the order rotates by a stable hash of (request id, library) to level the load.
+ * `maxLenders` caps the regular candidates; lenders of last resort are always kept after them.
+ * Candidates take positions 1..n; skipped entries follow, so they stay visible.
+ */
+
+export interface RotaInput {
+  readonly requestId: string;
+  readonly borrower: string;
+  readonly serviceType: ServiceType;
+  /** ISO time the rota is built (the command time): closures are checked on this day. */
+  readonly time: string;
+  readonly preferredLenders?: readonly string[];
+  /** Default: the directory's maxLenders (10). */
+  readonly maxLenders?: number;
+}
+
+/** FNV-1a, 32 bit: stable across runs and platforms. */
+export function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+const GROUP_REASONS: readonly RotaReason[] = ['preferred by borrower', 'in delivery network', 'outside delivery network', 'lender of last resort'];
+
+export function daysToRespondFor(library: Library, serviceType: ServiceType): number {
+  return serviceType === 'Copy' ? library.daysToRespond.copy : library.daysToRespond.loan;
+}
+
+export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
+  const preferred = [...new Set(input.preferredLenders ?? [])];
+  const maxLenders = input.maxLenders ?? directory.maxLenders;
+  const day = input.time;
+
+  const ranked = directory.list().map((library) => {
+    const preferredIndex = preferred.indexOf(library.code);
+    const group = preferredIndex >= 0 ? 0 : library.lendingPolicy === 'lastResort' ? 3 : library.inDeliveryNetwork ? 1 : 2;
+    const closure = closureOn(day, library.closures);
+    const skip: RotaReason | null =
+      library.code === input.borrower
+        ? 'is the borrower'
+        : library.lendingPolicy === 'doesNotLend'
+          ? 'does not lend'
+          : closure
+            ? `closed ${closure.from}..${closure.to}: ${closure.reason}`
+            : null;
+    return { library, group, preferredIndex, hash: stableHash(`${input.requestId}:${library.code}`), skip };
+  });
+  ranked.sort(
+    (a, b) =>
+      a.group - b.group ||
+      (a.group === 0 ? a.preferredIndex - b.preferredIndex : a.hash - b.hash) ||
+      (a.library.code < b.library.code ? -1 : a.library.code > b.library.code ? 1 : 0),
+  );
+
+  let regular = 0;
+  const entry = (r: (typeof ranked)[number], status: RotaEntry['status'], reason: RotaReason): Omit<RotaEntry, 'position'> => ({
+    library: r.library.code,
+    status,
+    reason,
+    daysToRespond: daysToRespondFor(r.library, input.serviceType),
+    closures: r.library.closures.map((c) => ({ from: c.from, to: c.to, reason: c.reason })),
+    lastResort: r.library.lendingPolicy === 'lastResort',
+  });
+  const candidates: Omit<RotaEntry, 'position'>[] = [];
+  const skipped: Omit<RotaEntry, 'position'>[] = [];
+  for (const r of ranked) {
+    if (r.skip) {
+      skipped.push(entry(r, 'skipped', r.skip));
+      continue;
+    }
+    const isLastResort = r.library.lendingPolicy === 'lastResort';
+    if (!isLastResort && regular >= maxLenders) {
+      skipped.push(entry(r, 'skipped', `over the maximum of ${maxLenders} lenders`));
+      continue;
+    }
+    if (!isLastResort) regular++;
+    candidates.push(entry(r, 'candidate', GROUP_REASONS[r.group] ?? 'outside delivery network'));
+  }
+  return [...candidates, ...skipped].map((e, i) => ({ position: i + 1, ...e }));
+}

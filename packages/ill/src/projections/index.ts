@@ -1,0 +1,42 @@
+// Read models of ILL requests: pure folds over the stored events (see docs/projections.md).
+import type { Projection } from '@interlend/engine';
+import { queuesProjection } from './queues';
+import { requestsProjection } from './requests';
+import { requestSummaryProjection } from './libraryHistory';
+
+export { requestsProjection, REQUESTS_PROJECTION, stateIndex, borrowerIndex, lenderIndex } from './requests';
+export type { RequestDoc } from './requests';
+export {
+  queuesProjection,
+  QUEUES_PROJECTION,
+  QUEUE_TABLE,
+  BORROWING_QUEUES,
+  LENDING_QUEUES,
+  queuesForState,
+  queueMemberships,
+  queueEntries,
+  queueCounts,
+  libraryIndex,
+} from './queues';
+export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
+export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, submittedIndex } from './libraryHistory';
+export type { RequestSummaryDoc, LenderTry, SummaryCosts, Milestones, LibraryHistory, BorrowedRow, LentRow } from './libraryHistory';
+export { computeStatistics, formatStatistics, summarizeHours } from './statistics';
+export type {
+  Statistics,
+  StatisticsOptions,
+  DurationSummary,
+  TurnaroundSummary,
+  ReasonCount,
+  RequestCounts,
+  BorrowerStatistics,
+  LenderStatistics,
+} from './statistics';
+export { ILL_REQUEST_WORKFLOW, illMetadata } from './storedIllEvent';
+
+/** Every ILL read model, rebuilt by the runner in one pass over the log. */
+export const illProjections: readonly Projection[] = [
+  requestsProjection as unknown as Projection,
+  queuesProjection as unknown as Projection,
+  requestSummaryProjection as unknown as Projection,
+];

@@ -1,0 +1,425 @@
+import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
+import type { Money } from '../commands';
+import { isTerminal } from '../events';
+import type { IllMachineEvent } from '../evolve';
+import { lenderOutcome } from '../evolve';
+import { illMetadata, lenderAsked, lenderRef, requestKey } from './storedIllEvent';
+
+export const REQUEST_SUMMARIES_PROJECTION = 'ill.request-summaries';
+
+/** One lender the rota asked, in the order asked. */
+export interface LenderTry extends JsonObject {
+  library: string;
+  position: number;
+  askedAt: string | null;
+  /** When its answer was due. */
+  respondBy: string | null;
+  /** Its first answer of any kind (expect to supply, will supply, conditional, retry, cannot supply, shipped); null if none. */
+  answeredAt: string | null;
+  /** 'ExpectToSupply', 'WillSupply', 'Conditional', 'RetryPossible', 'Unfilled' or 'Shipped'. */
+  firstAnswer: string | null;
+  /**
+   * How its turn ended, in the words of the request's rota (evolve.ts `lenderOutcome`):
+   * 'supplied', 'unfilled: <reason>', 'retry: <reason>', 'timed out', 'conditions rejected',
+   * 'conditions expired', 'cancelled', 'closed'; null while it is still the current lender.
+   */
+  outcome: string | null;
+  /** When the rota left it (not set for the supplier). */
+  leftAt: string | null;
+}
+
+export interface SummaryCosts extends JsonObject {
+  /** The last cost the current/supplying lender offered in a conditional answer. */
+  offered: Money | null;
+  /** Charged on shipment. */
+  actual: Money | null;
+  /** Consented to by the borrower above the maximum. */
+  consented: Money | null;
+  costDiffersFromOffer: boolean;
+}
+
+export interface Milestones extends JsonObject {
+  submittedAt: string | null;
+  rotaBuiltAt: string | null;
+  /** When the first lender was asked. */
+  firstSentAt: string | null;
+  shippedAt: string | null;
+  receivedAt: string | null;
+  /** Return shipped (or a misdelivered item sent back). */
+  returnShippedAt: string | null;
+  checkedInAt: string | null;
+  /** When the rota ended without a supplier. */
+  unfilledAt: string | null;
+  /** When the request entered the terminal state it is in now. */
+  closedAt: string | null;
+}
+
+/** A request's history: who was asked, what each answered, what it cost, when things happened. */
+export interface RequestSummaryDoc extends JsonObject {
+  requestId: string;
+  borrower: string;
+  title: string;
+  format: string;
+  serviceType: string;
+  serviceLevel: string;
+  maximumCost: Money | null;
+  /** The request this one replaces (re-requests). */
+  relatedRequestId: string | null;
+  /** The request that replaced this one. */
+  newRequestId: string | null;
+  /** The state now: the final state once terminal. */
+  outcome: string;
+  terminal: boolean;
+  /** The lender that shipped, if any. */
+  supplier: string | null;
+  lenders: LenderTry[];
+  costs: SummaryCosts;
+  milestones: Milestones;
+  /** A cancel asked of the current lender and not yet answered. */
+  cancelRequested: { reason: string; continueWithNextLender: boolean; at: string } | null;
+  /** Why the request was cancelled, when it ended cancelled. */
+  cancelReason: string | null;
+  /** Why it ended otherwise (rejected by staff, closed manually). */
+  endReason: string | null;
+  /** The outcomes of the lenders that did not supply, in rota order ('LIB3: unfilled: NotHeld'). */
+  unfilledReasons: string[];
+  renewals: { requested: number; granted: number; denied: number };
+  recalled: boolean;
+  overdue: boolean;
+  /** 'lost' or 'damaged' when reported. */
+  lost: string | null;
+  misdelivered: boolean;
+  wrongItem: boolean;
+  updatedAt: string;
+}
+
+function newSummary(event: StoredEvent, time: string): RequestSummaryDoc {
+  return {
+    requestId: event.streamId,
+    borrower: '',
+    title: '',
+    format: '',
+    serviceType: '',
+    serviceLevel: '',
+    maximumCost: null,
+    relatedRequestId: null,
+    newRequestId: null,
+    outcome: '',
+    terminal: false,
+    supplier: null,
+    lenders: [],
+    costs: { offered: null, actual: null, consented: null, costDiffersFromOffer: false },
+    milestones: {
+      submittedAt: null,
+      rotaBuiltAt: null,
+      firstSentAt: null,
+      shippedAt: null,
+      receivedAt: null,
+      returnShippedAt: null,
+      checkedInAt: null,
+      unfilledAt: null,
+      closedAt: null,
+    },
+    cancelRequested: null,
+    cancelReason: null,
+    endReason: null,
+    unfilledReasons: [],
+    renewals: { requested: 0, granted: 0, denied: 0 },
+    recalled: false,
+    overdue: false,
+    lost: null,
+    misdelivered: false,
+    wrongItem: false,
+    updatedAt: time,
+  };
+}
+
+/** Event types that are a lender's answer (its first one sets answeredAt). */
+const ANSWERS: Readonly<Record<string, string>> = {
+  ExpectToSupplyAnswered: 'ExpectToSupply',
+  WillSupplyAnswered: 'WillSupply',
+  ConditionalAnswered: 'Conditional',
+  RetryPossibleAnswered: 'RetryPossible',
+  LenderUnfilled: 'Unfilled',
+  Shipped: 'Shipped',
+};
+
+function findTry(doc: RequestSummaryDoc, position: number | null): LenderTry | undefined {
+  if (position === null) return undefined;
+  const lenders = doc.lenders;
+  for (let i = lenders.length - 1; i >= 0; i--) if (lenders[i]!.position === position) return lenders[i];
+  return undefined;
+}
+
+const money = (value: unknown): Money | null => (value && typeof value === 'object' ? { ...(value as Money) } : null);
+
+/** The lender an event is about: its LenderRef, or the last lender asked. */
+function lenderTryOf(doc: RequestSummaryDoc, event: StoredEvent, time: string): LenderTry | undefined {
+  const ref = lenderRef(event.data);
+  if (!ref) return doc.lenders[doc.lenders.length - 1];
+  let entry = findTry(doc, ref.position);
+  if (!entry) {
+    // Not asked through a recorded notifyLender effect (hand-written history): take the event's word.
+    entry = { library: ref.lender, position: ref.position, askedAt: time, respondBy: null, answeredAt: null, firstAnswer: null, outcome: null, leftAt: null };
+    doc.lenders.push(entry);
+  }
+  return entry;
+}
+
+function applyLenderFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string): void {
+  const answer = ANSWERS[event.type];
+  const outcome = lenderOutcome({ type: event.type, data: event.data } as unknown as IllMachineEvent);
+  if (!answer && !outcome) return;
+  const entry = lenderTryOf(doc, event, time);
+  if (!entry) return;
+  if (answer && entry.answeredAt === null) {
+    entry.answeredAt = time;
+    entry.firstAnswer = answer;
+  }
+  if (!outcome || entry.outcome !== null) return;
+  if (event.type === 'ManuallyClosed' && doc.milestones.shippedAt !== null) return; // the supplier keeps 'supplied'
+  entry.outcome = outcome;
+  if (outcome === 'supplied') doc.supplier = entry.library;
+  else {
+    entry.leftAt = time;
+    doc.unfilledReasons.push(`${entry.library}: ${outcome}`);
+  }
+}
+
+function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, stateAfter: string): void {
+  const data = event.data;
+  const m = doc.milestones;
+  switch (event.type) {
+    case 'RequestSubmitted': {
+      const d = data as { borrower?: string; serviceType?: string; serviceLevel?: string; maximumCost?: Money; relatedRequestId?: string; material?: { title?: string; format?: string } };
+      doc.borrower = d.borrower ?? '';
+      doc.title = d.material?.title ?? '';
+      doc.format = d.material?.format ?? '';
+      doc.serviceType = d.serviceType ?? '';
+      doc.serviceLevel = d.serviceLevel ?? 'Normal';
+      doc.maximumCost = money(d.maximumCost);
+      doc.relatedRequestId = d.relatedRequestId ?? null;
+      m.submittedAt = time;
+      return;
+    }
+    case 'StaffRejected':
+      doc.endReason = String(data.reason ?? '');
+      return;
+    case 'RotaBuilt':
+      m.rotaBuiltAt = time;
+      return;
+    case 'ConditionalAnswered':
+      if (data.offeredCost) doc.costs.offered = money(data.offeredCost);
+      return;
+    case 'ConditionsAccepted':
+      if (data.consentedCost) doc.costs.consented = money(data.consentedCost);
+      return;
+    case 'Shipped':
+      doc.costs.actual = money(data.cost);
+      doc.costs.offered = money(data.offeredCost) ?? doc.costs.offered;
+      doc.costs.consented = money(data.consentedCost) ?? doc.costs.consented;
+      doc.costs.costDiffersFromOffer = data.costDiffersFromOffer === true;
+      doc.cancelRequested = null;
+      if (m.shippedAt === null) m.shippedAt = time;
+      return;
+    case 'Cancelled':
+      doc.cancelReason = String(data.reason ?? '');
+      return;
+    case 'CancelRequested':
+      doc.cancelRequested = { reason: String(data.reason ?? ''), continueWithNextLender: data.continueWithNextLender === true, at: time };
+      return;
+    case 'CancelAccepted':
+      // Accepted and no lender left to continue with, or a final cancel: the request ends cancelled.
+      if (stateAfter === 'cancelled') doc.cancelReason = doc.cancelRequested?.reason ?? null;
+      doc.cancelRequested = null;
+      return;
+    case 'CancelRefused':
+      doc.cancelRequested = null;
+      return;
+    case 'Received':
+      if (m.receivedAt === null) m.receivedAt = time;
+      return;
+    case 'Misdelivered':
+      doc.misdelivered = true;
+      return;
+    case 'MisdeliveredReturned':
+      doc.newRequestId = String(data.newRequestId ?? '') || null;
+      m.returnShippedAt = time;
+      return;
+    case 'WrongItemReported':
+      doc.wrongItem = true;
+      doc.newRequestId = String(data.newRequestId ?? '') || null;
+      return;
+    case 'RenewalRequested':
+      doc.renewals.requested++;
+      return;
+    case 'RenewalGranted':
+      doc.renewals.granted++;
+      return;
+    case 'RenewalDenied':
+      doc.renewals.denied++;
+      return;
+    case 'LoanOverdue':
+      doc.overdue = true;
+      return;
+    case 'Recalled':
+      doc.recalled = true;
+      return;
+    case 'ReturnShipped':
+      m.returnShippedAt = time;
+      return;
+    case 'CheckedIn':
+      m.checkedInAt = time;
+      return;
+    case 'ManuallyClosed':
+      doc.endReason = String(data.reason ?? '');
+      doc.cancelRequested = null;
+      return;
+    case 'ItemLost':
+      doc.lost = String(data.kind ?? 'lost');
+      return;
+    case 'ReRequested':
+      doc.newRequestId = String(data.newRequestId ?? '') || null;
+      return;
+  }
+}
+
+export const summaryLibraryIndex = (code: string): string => `library:${code}`;
+export const submittedIndex = (time: string): string => `submitted:${time}`;
+
+/**
+ * Request summaries: one document per request (key = request id) with its lenders, costs,
+ * milestones and outcome. Index `library:<code>` for the borrower and every lender asked (a
+ * library's history is every request it borrowed or was asked to lend), and `submitted:<time>`
+ * (query a period with an index range).
+ */
+export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
+  name: REQUEST_SUMMARIES_PROJECTION,
+  version: 1,
+  keys: requestKey,
+  apply(current, event) {
+    const meta = illMetadata(event);
+    if (!meta) return undefined;
+    const time = meta.time;
+    const doc = current ?? newSummary(event, time);
+    applyLenderFacts(doc, event, time);
+    applyFacts(doc, event, time, meta.stateAfter);
+    const asked = lenderAsked(meta);
+    if (asked && !findTry(doc, asked.position)) {
+      doc.lenders.push({ library: asked.library, position: asked.position, askedAt: time, respondBy: asked.respondBy, answeredAt: null, firstAnswer: null, outcome: null, leftAt: null });
+      if (doc.milestones.firstSentAt === null) doc.milestones.firstSentAt = time;
+    }
+    const state = meta.stateAfter;
+    if (state === 'unfilled' && doc.outcome !== 'unfilled') doc.milestones.unfilledAt = time;
+    const terminal = isTerminal(state);
+    if (terminal && state !== doc.outcome) doc.milestones.closedAt = time;
+    doc.outcome = state;
+    doc.terminal = terminal;
+    doc.updatedAt = time;
+    return doc;
+  },
+  index(doc) {
+    const values = [summaryLibraryIndex(doc.borrower)];
+    for (const entry of doc.lenders) {
+      const value = summaryLibraryIndex(entry.library);
+      if (!values.includes(value)) values.push(value);
+    }
+    if (doc.milestones.submittedAt) values.push(submittedIndex(doc.milestones.submittedAt));
+    return values;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// A library's history
+
+/** A request the library borrowed. */
+export interface BorrowedRow {
+  requestId: string;
+  title: string;
+  format: string;
+  serviceType: string;
+  outcome: string;
+  terminal: boolean;
+  submittedAt: string | null;
+  closedAt: string | null;
+  /** Lenders asked, in order. */
+  lendersAsked: string[];
+  supplier: string | null;
+  receivedAt: string | null;
+}
+
+/** A request the library was asked to lend. */
+export interface LentRow {
+  requestId: string;
+  borrower: string;
+  title: string;
+  format: string;
+  serviceType: string;
+  position: number;
+  askedAt: string | null;
+  answeredAt: string | null;
+  /** This lender's outcome; null while the request is still with it. */
+  lenderOutcome: string | null;
+  /** The request's state now. */
+  requestOutcome: string;
+  shippedAt: string | null;
+  checkedInAt: string | null;
+}
+
+export interface LibraryHistory {
+  borrowed: BorrowedRow[];
+  lent: LentRow[];
+}
+
+const byTimeThenId = (a: { at: string | null; id: string }, b: { at: string | null; id: string }): number => {
+  const x = a.at ?? '';
+  const y = b.at ?? '';
+  return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+};
+
+/**
+ * A library's history from the summaries (e.g. those of `query('ill.request-summaries', { index: 'library:<code>' })`):
+ * the requests it borrowed and those it was asked to lend, each by submission time (borrowed) or
+ * time asked (lent).
+ */
+export function libraryHistory(docs: Iterable<RequestSummaryDoc>, code: string): LibraryHistory {
+  const borrowed: BorrowedRow[] = [];
+  const lent: LentRow[] = [];
+  for (const doc of docs) {
+    if (doc.borrower === code) {
+      borrowed.push({
+        requestId: doc.requestId,
+        title: doc.title,
+        format: doc.format,
+        serviceType: doc.serviceType,
+        outcome: doc.outcome,
+        terminal: doc.terminal,
+        submittedAt: doc.milestones.submittedAt,
+        closedAt: doc.milestones.closedAt,
+        lendersAsked: doc.lenders.map((l) => l.library),
+        supplier: doc.supplier,
+        receivedAt: doc.milestones.receivedAt,
+      });
+    }
+    for (const entry of doc.lenders) {
+      if (entry.library !== code) continue;
+      lent.push({
+        requestId: doc.requestId,
+        borrower: doc.borrower,
+        title: doc.title,
+        format: doc.format,
+        serviceType: doc.serviceType,
+        position: entry.position,
+        askedAt: entry.askedAt,
+        answeredAt: entry.answeredAt,
+        lenderOutcome: entry.outcome,
+        requestOutcome: doc.outcome,
+        shippedAt: entry.outcome === 'supplied' ? doc.milestones.shippedAt : null,
+        checkedInAt: entry.outcome === 'supplied' ? doc.milestones.checkedInAt : null,
+      });
+    }
+  }
+  borrowed.sort((a, b) => byTimeThenId({ at: a.submittedAt, id: a.requestId }, { at: b.submittedAt, id: b.requestId }));
+  lent.sort((a, b) => byTimeThenId({ at: a.askedAt, id: a.requestId }, { at: b.askedAt, id: b.requestId }));
+  return { borrowed, lent };
+}

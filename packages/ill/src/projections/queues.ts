@@ -1,0 +1,301 @@
+import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
+import type { IllStateName } from '../events';
+import { dueInstant } from '../policies/businessDays';
+import { illMetadata, lenderAsked, ms, requestKey, scheduledDeadline, trackCurrentLender } from './storedIllEvent';
+
+export const QUEUES_PROJECTION = 'ill.queues';
+
+/** Staff queues of the borrowing library, in display order. */
+export const BORROWING_QUEUES = [
+  'needs review',
+  'awaiting lender answer',
+  'conditional answer awaiting us',
+  'in transit',
+  'received / in use',
+  'renewal pending',
+  'overdue',
+  'recalled (item due back)',
+  'return in transit',
+  'unfilled (to review)',
+  'closed',
+] as const;
+/** Staff queues of the current lender, in display order. */
+export const LENDING_QUEUES = [
+  'new',
+  'expiring today',
+  'will supply (to pull)',
+  'to ship',
+  'cancel requested',
+  'renewal requested',
+  'on loan',
+  'overdue',
+  'returned (to check in)',
+] as const;
+
+export type BorrowingQueue = (typeof BORROWING_QUEUES)[number];
+export type LendingQueue = (typeof LENDING_QUEUES)[number];
+export type QueueName = BorrowingQueue | LendingQueue;
+export type QueueRole = 'borrowing' | 'lending';
+
+/** A request's membership of one library's queue. */
+export interface QueueEntry extends JsonObject {
+  library: string;
+  role: QueueRole;
+  queue: QueueName;
+}
+
+/** The queues a request is in, for its borrower and for its current lender. */
+export interface StateQueues {
+  readonly borrowing: readonly BorrowingQueue[];
+  readonly lending: readonly LendingQueue[];
+}
+
+/**
+ * THE state -> queue table. A request is in every queue its state lists: `borrowing` queues of
+ * its borrower, `lending` queues of its current lender only (a lender the rota left sees it no
+ * more). `sourcing` is the instant between NotAvailableLocally and RotaBuilt (one command).
+ *
+ * Two memberships depend on the time you ask and are added by `queueMemberships(doc, at)`:
+ * - lending 'expiring today': in 'new' and the lender's response deadline (`respondBy`) falls
+ *   before the end of the asking day (a deadline already past but not yet timed out included);
+ * - 'overdue' (both roles): in any `onLoan.*` state once the due instant (`dueAt`) has passed,
+ *   before the timer's LoanOverdue moved it to `onLoan.overdue` (or while renewalPending /
+ *   recalled / awaitingReturn, which stay put when the due date passes).
+ */
+export const QUEUE_TABLE = {
+  needsReview: { borrowing: ['needs review'], lending: [] },
+  networkCheck: { borrowing: ['needs review'], lending: [] },
+  sourcing: { borrowing: ['needs review'], lending: [] },
+  'withLender.requested': { borrowing: ['awaiting lender answer'], lending: ['new'] },
+  'withLender.expectsToSupply': { borrowing: ['awaiting lender answer'], lending: ['will supply (to pull)'] },
+  'withLender.willSupply': { borrowing: ['awaiting lender answer'], lending: ['to ship'] },
+  'withLender.conditional': { borrowing: ['conditional answer awaiting us'], lending: [] },
+  'withLender.cancelPending': { borrowing: ['awaiting lender answer'], lending: ['cancel requested'] },
+  shipped: { borrowing: ['in transit'], lending: ['on loan'] },
+  misdelivered: { borrowing: ['in transit'], lending: ['on loan'] },
+  'onLoan.received': { borrowing: ['received / in use'], lending: ['on loan'] },
+  'onLoan.inUse': { borrowing: ['received / in use'], lending: ['on loan'] },
+  'onLoan.renewalPending': { borrowing: ['received / in use', 'renewal pending'], lending: ['on loan', 'renewal requested'] },
+  'onLoan.overdue': { borrowing: ['received / in use', 'overdue'], lending: ['on loan', 'overdue'] },
+  'onLoan.recalled': { borrowing: ['received / in use', 'recalled (item due back)'], lending: ['on loan'] },
+  'onLoan.awaitingReturn': { borrowing: ['received / in use'], lending: ['on loan'] },
+  returnShipped: { borrowing: ['return in transit'], lending: ['returned (to check in)'] },
+  unfilled: { borrowing: ['unfilled (to review)'], lending: [] },
+  rejected: { borrowing: ['closed'], lending: [] },
+  documentDelivery: { borrowing: ['closed'], lending: [] },
+  filledLocally: { borrowing: ['closed'], lending: [] },
+  reRequested: { borrowing: ['closed'], lending: [] },
+  cancelled: { borrowing: ['closed'], lending: [] },
+  completed: { borrowing: ['closed'], lending: [] },
+  lost: { borrowing: ['closed'], lending: [] },
+  closed: { borrowing: ['closed'], lending: [] },
+} as const satisfies Record<IllStateName | 'sourcing', StateQueues>;
+
+const NO_QUEUES: StateQueues = { borrowing: [], lending: [] };
+
+/** The queues of a state (none for a state the table does not know). */
+export function queuesForState(state: string): StateQueues {
+  return (QUEUE_TABLE as Record<string, StateQueues>)[state] ?? NO_QUEUES;
+}
+
+/** One document per request: the queues it is in now, and what the time-dependent queues need. */
+export interface QueueDoc extends JsonObject {
+  requestId: string;
+  borrower: string;
+  currentLender: string | null;
+  position: number | null;
+  state: string;
+  /** When the request entered its current state. */
+  since: string;
+  /** Memberships that follow from the state alone (see QUEUE_TABLE). */
+  entries: QueueEntry[];
+  /** When the current lender's answer is due (for 'expiring today'). */
+  respondBy: string | null;
+  /** The loan's due date as the lender gave it (date or date-time). */
+  dueDate: string | null;
+  /** The instant the loan is overdue (for 'overdue'). */
+  dueAt: string | null;
+  updatedAt: string;
+}
+
+function entriesFor(state: string, borrower: string, lender: string | null): QueueEntry[] {
+  const { borrowing, lending } = queuesForState(state);
+  const entries: QueueEntry[] = [];
+  if (borrower) for (const queue of borrowing) entries.push({ library: borrower, role: 'borrowing', queue });
+  if (lender) for (const queue of lending) entries.push({ library: lender, role: 'lending', queue });
+  return entries;
+}
+
+function newQueueDoc(event: StoredEvent, time: string): QueueDoc {
+  return {
+    requestId: event.streamId,
+    borrower: '',
+    currentLender: null,
+    position: null,
+    state: '',
+    since: time,
+    entries: [],
+    respondBy: null,
+    dueDate: null,
+    dueAt: null,
+    updatedAt: time,
+  };
+}
+
+export const libraryIndex = (code: string): string => `library:${code}`;
+
+/**
+ * Staff queues: one document per request (key = request id) with its queue memberships.
+ * Index `library:<code>` for every library with an entry (borrower, current lender).
+ */
+export const queuesProjection: Projection<QueueDoc> = {
+  name: QUEUES_PROJECTION,
+  version: 1,
+  keys: requestKey,
+  apply(current, event) {
+    const meta = illMetadata(event);
+    if (!meta) return undefined;
+    const doc = current ?? newQueueDoc(event, meta.time);
+    let changed = current === undefined;
+    if (event.type === 'RequestSubmitted') {
+      const borrower = (event.data as { borrower?: string }).borrower ?? '';
+      changed ||= borrower !== doc.borrower;
+      doc.borrower = borrower;
+    }
+    if (trackCurrentLender(doc, event, meta)) changed = true;
+    const asked = lenderAsked(meta);
+    if (asked) doc.respondBy = asked.respondBy;
+    else if (doc.currentLender === null) doc.respondBy = null;
+    const lenderDeadline = scheduledDeadline(meta, 'lenderResponse');
+    if (lenderDeadline) doc.respondBy = lenderDeadline;
+    if (event.type === 'Shipped' || event.type === 'RenewalGranted') {
+      const dueDate = (event.data as { dueDate?: string }).dueDate;
+      if (dueDate) {
+        doc.dueDate = dueDate;
+        doc.dueAt = dueInstant(dueDate);
+      }
+    }
+    const due = scheduledDeadline(meta, 'due');
+    if (due) doc.dueAt = due;
+    if (meta.stateAfter !== doc.state) {
+      doc.state = meta.stateAfter;
+      doc.since = meta.time;
+      changed = true;
+    }
+    if (changed) doc.entries = entriesFor(doc.state, doc.borrower, doc.currentLender);
+    doc.updatedAt = meta.time;
+    return doc;
+  },
+  index(doc) {
+    const values: string[] = [];
+    for (const entry of doc.entries) {
+      const value = libraryIndex(entry.library);
+      if (!values.includes(value)) values.push(value);
+    }
+    return values;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Query-time helpers (pure): queues as they stand at a given time
+
+const DAY_MS = 86_400_000;
+
+/** End of the day containing `atMs`, days running from midnight at UTC + offset. */
+function endOfDay(atMs: number, utcOffsetMinutes: number): number {
+  const offset = utcOffsetMinutes * 60_000;
+  return Math.floor((atMs + offset) / DAY_MS) * DAY_MS + DAY_MS - offset;
+}
+
+export interface QueueTime {
+  /** The time you ask (ISO-8601). */
+  readonly at: string;
+  /** Where the asking day starts: minutes east of UTC (default 0: UTC days). */
+  readonly utcOffsetMinutes?: number;
+}
+
+/** Every queue the request is in at `at`: its state's entries plus 'expiring today' and 'overdue' when due. */
+export function queueMemberships(doc: QueueDoc, time: QueueTime): QueueEntry[] {
+  const atMs = ms(time.at);
+  const lender = doc.currentLender;
+  const entries = doc.entries.slice();
+  if (lender && doc.respondBy && doc.state === 'withLender.requested' && ms(doc.respondBy) < endOfDay(atMs, time.utcOffsetMinutes ?? 0)) {
+    entries.push({ library: lender, role: 'lending', queue: 'expiring today' });
+  }
+  if (doc.dueAt && doc.state !== 'onLoan.overdue' && doc.state.startsWith('onLoan.') && atMs >= ms(doc.dueAt)) {
+    entries.push({ library: doc.borrower, role: 'borrowing', queue: 'overdue' });
+    if (lender) entries.push({ library: lender, role: 'lending', queue: 'overdue' });
+  }
+  return entries;
+}
+
+export interface QueueFilter extends QueueTime {
+  readonly library?: string;
+  readonly role?: QueueRole;
+  readonly queue?: QueueName;
+}
+
+export interface QueueListing {
+  library: string;
+  role: QueueRole;
+  queue: QueueName;
+  /** Request ids, sorted. */
+  requestIds: string[];
+}
+
+export interface QueueCount {
+  library: string;
+  role: QueueRole;
+  queue: QueueName;
+  count: number;
+}
+
+const QUEUE_ORDER = new Map<string, number>([...BORROWING_QUEUES.map((q, i) => [`borrowing ${q}`, i] as const), ...LENDING_QUEUES.map((q, i) => [`lending ${q}`, 100 + i] as const)]);
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+function compareQueues(a: { library: string; role: QueueRole; queue: QueueName }, b: { library: string; role: QueueRole; queue: QueueName }): number {
+  return byText(a.library, b.library) || (QUEUE_ORDER.get(`${a.role} ${a.queue}`) ?? 0) - (QUEUE_ORDER.get(`${b.role} ${b.queue}`) ?? 0);
+}
+
+/**
+ * The request ids in each queue at `filter.at`, per library, role and queue (sorted by library,
+ * then queue in display order). Only non-empty queues are listed.
+ */
+export function queueEntries(docs: Iterable<QueueDoc>, filter: QueueFilter): QueueListing[] {
+  const listings = new Map<string, QueueListing>();
+  for (const doc of docs) {
+    if (filter.library !== undefined && doc.borrower !== filter.library && doc.currentLender !== filter.library) continue;
+    for (const entry of queueMemberships(doc, filter)) {
+      if (filter.library !== undefined && entry.library !== filter.library) continue;
+      if (filter.role !== undefined && entry.role !== filter.role) continue;
+      if (filter.queue !== undefined && entry.queue !== filter.queue) continue;
+      const key = `${entry.library}\u0000${entry.role}\u0000${entry.queue}`;
+      let listing = listings.get(key);
+      if (!listing) listings.set(key, (listing = { library: entry.library, role: entry.role, queue: entry.queue, requestIds: [] }));
+      listing.requestIds.push(doc.requestId);
+    }
+  }
+  const result = [...listings.values()].sort(compareQueues);
+  for (const listing of result) listing.requestIds.sort(byText);
+  return result;
+}
+
+/**
+ * How many requests each queue holds at `filter.at`. With `library`, every queue of that library
+ * (of `role`, if given) is listed, empty ones with 0; without it, only non-empty queues.
+ */
+export function queueCounts(docs: Iterable<QueueDoc>, filter: QueueFilter): QueueCount[] {
+  const counts = new Map<string, QueueCount>();
+  if (filter.library !== undefined) {
+    const roles: QueueRole[] = filter.role ? [filter.role] : ['borrowing', 'lending'];
+    for (const role of roles) {
+      for (const queue of role === 'borrowing' ? BORROWING_QUEUES : LENDING_QUEUES) {
+        if (filter.queue !== undefined && queue !== filter.queue) continue;
+        counts.set(`${filter.library}\u0000${role}\u0000${queue}`, { library: filter.library, role, queue, count: 0 });
+      }
+    }
+  }
+  for (const listing of queueEntries(docs, filter)) {
+    counts.set(`${listing.library}\u0000${listing.role}\u0000${listing.queue}`, { library: listing.library, role: listing.role, queue: listing.queue, count: listing.requestIds.length });
+  }
+  return [...counts.values()].sort(compareQueues);
+}

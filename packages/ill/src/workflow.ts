@@ -1,0 +1,47 @@
+import { __unsafe_getAllOwnEventDescriptors, type SnapshotFrom } from 'xstate';
+import { flattenStateValue, type WorkflowDefinition, type WorkflowState } from '@interlend/engine';
+import { commandSchemas, COMMAND_TYPES, DEADLINE_COMMAND } from './commands';
+import type { IllContext } from './context';
+import { authorizeCommand } from './authorize';
+import { decideCommand, type IllServices } from './decide';
+import { COMMAND_EVENTS, EFFECT_NAMES } from './events';
+import { illMachine, type IllMachine } from './machine';
+
+export type { IllServices };
+
+/** Workflow name recorded in every event's metadata. */
+export const ILL_WORKFLOW = 'ill-request';
+
+/** The readable flattened state name: 'withLender.requested', 'onLoan.inUse', 'unfilled'. */
+export function describeIllState(snapshot: SnapshotFrom<IllMachine>): string {
+  return flattenStateValue(snapshot.value);
+}
+
+/** The command types whose events the snapshot's state could accept (guards ignored), in lifecycle order. */
+export function allowedIllCommands(snapshot: SnapshotFrom<IllMachine>): string[] {
+  if (snapshot.status !== 'active') return [];
+  const events = new Set<string>(__unsafe_getAllOwnEventDescriptors(snapshot));
+  return COMMAND_TYPES.filter((command) => COMMAND_EVENTS[command].some((e) => events.has(e)));
+}
+
+const contextOf = (state: WorkflowState<IllMachine> | undefined): IllContext | undefined => state?.snapshot.context as IllContext | undefined;
+
+/** The interlibrary-loan request workflow (stream id = request id). */
+export const illRequestWorkflow: WorkflowDefinition<IllMachine, IllServices> = {
+  name: ILL_WORKFLOW,
+  machine: illMachine,
+  initialInput: (streamId) => ({ requestId: streamId }),
+  commands: commandSchemas,
+  creates: ['submit'],
+  effects: EFFECT_NAMES,
+  deadlineCommand: DEADLINE_COMMAND,
+  authorize(command, state) {
+    authorizeCommand(command, contextOf(state));
+  },
+  decide(command, state, services) {
+    if (!state) return decideCommand(command, undefined, services);
+    return decideCommand(command, { stateName: state.stateName, context: contextOf(state)!, allowed: allowedIllCommands(state.snapshot) }, services);
+  },
+  allowedCommands: (state) => allowedIllCommands(state.snapshot),
+  describeState: describeIllState,
+};
