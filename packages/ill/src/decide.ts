@@ -1,3 +1,4 @@
+import { screen } from './policies/screening';
 import { IllegalStateError, ValidationError, type Decision, type JsonObject, type ValidatedCommand } from '@interlend/engine';
 import type { IllCommandData, IllCommandType, Money } from './commands';
 import type { IllContext } from './context';
@@ -59,7 +60,9 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
   const type = command.type as IllCommandType;
   if (type === 'submit') {
     const data = command.data as unknown as IllCommandData['submit'];
-    return [event('RequestSubmitted', { requestId: command.streamId, borrower: command.actor.id, ...data })];
+    // Screening is decided here, at the edge, and recorded: a later change of the policy never
+    // changes how an old request folds.
+    return [event('RequestSubmitted', { requestId: command.streamId, borrower: command.actor.id, ...data, screening: screen(data) })];
   }
   if (!state) return []; // the engine refuses a command on a request that does not exist
   const { context } = state;

@@ -1,3 +1,4 @@
+import type { ScreeningResult } from './policies/screening';
 import type {
   LoanCondition,
   LossKind,
@@ -77,6 +78,8 @@ export interface RequestSubmittedData extends RequestDetails {
   requestId: string;
   /** Library code of the borrowing library (the submitting actor). */
   borrower: string;
+  /** The screening policy's verdict, decided when the request was submitted. */
+  screening: ScreeningResult;
 }
 export interface StaffApprovedData {
   note?: string;

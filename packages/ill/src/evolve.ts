@@ -4,7 +4,6 @@ import { nextCandidate } from './context';
 import type { IllEventDataMap, IllEventType, RequestDetails } from './events';
 import { costDiffersFromOffer } from './policies/costs';
 import { isPastDue } from './policies/businessDays';
-import { screen } from './policies/screening';
 
 /** The event the machine receives for each stored event type. */
 export type IllMachineEvent = { [K in IllEventType]: WorkflowEvent<K, IllEventDataMap[K]> }[IllEventType];
@@ -76,7 +75,7 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
 
   switch (event.type) {
     case 'RequestSubmitted': {
-      const { requestId: _id, borrower, ...request } = event.data;
+      const { requestId: _id, borrower, screening, ...request } = event.data;
       const details: RequestDetails = request;
       return {
         ...next,
@@ -84,7 +83,7 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
         request: details,
         submittedAt: event.time,
         relatedRequestId: details.relatedRequestId ?? null,
-        screening: screen(details),
+        screening: { outcome: screening.outcome, reasons: [...screening.reasons] },
         costs: { ...next.costs, maximum: details.maximumCost },
       };
     }
