@@ -14,8 +14,9 @@ export type EffectHandler = (effect: Effect, context: EffectContext) => Promise<
 /**
  * Carries out the effects recorded with committed events: a consumer of the global log with its
  * own checkpoint. Effects run after the append committed and never during a replay (folding never
- * calls this). Delivery is at least once: a crash between a handler and the checkpoint runs that
- * event's effects again, so handlers deduplicate on `effectId`. Deadlines are not handled here but
+ * calls this). Delivery is at least once: the checkpoint is committed after each batch, and a crash
+ * before it runs that
+ * batch's effects again, so handlers deduplicate on `effectId`. Deadlines are not handled here but
  * by the timer worker.
  */
 export class EffectDispatcher {
@@ -43,10 +44,6 @@ export class EffectDispatcher {
           if (!handler) continue;
           await handler(effect, { event, effectId: `${event.id}:${index}` });
           ran++;
-        }
-        if (effects.length) {
-          await this.readModels.commit(this.name, [], { expected: position, next: event.position });
-          position = event.position;
         }
       }
       const last = batch[batch.length - 1]!.position;

@@ -15,13 +15,36 @@ export interface CatchUpProgress {
 }
 
 export interface CatchUpOptions {
-  /** Events read per batch (one read-model commit per projection per batch). */
+  /** Events read per batch. */
   readonly batchSize?: number;
   /** Stop after this global position (time travel and tests); default: the head. */
   readonly until?: number;
   readonly onProgress?: (progress: CatchUpProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Commit a projection's changes (with its checkpoint) once this many documents changed; the
+   * rest is committed at the end. Default 20,000. Fewer means less work lost to a crash, more means
+   * fewer writes of documents that change again (a rebuild writes each document about once).
+   */
+  readonly flushDocs?: number;
 }
+
+/** A projection's progress inside one catch-up: documents are cached and written behind, with the checkpoint. */
+interface Lane {
+  readonly projection: Projection;
+  /** Checkpoint stored in the read-model store. */
+  committed: number;
+  /** Last position applied to the cached documents. */
+  applied: number;
+  docs: Map<string, Doc>;
+  /** Keys known to have no document. */
+  absent: Set<string>;
+  /** Keys changed since the last commit. */
+  dirty: Set<string>;
+}
+
+/** Cached documents kept between commits of one catch-up before the cache is dropped. */
+const CACHE_LIMIT = 200_000;
 
 export interface CatchUpResult {
   readonly events: number;
@@ -52,9 +75,13 @@ export class ProjectionRunner {
     if (projections.length === 0) return { events: 0, position: 0 };
     await this.resetOutdated(projections);
     const batchSize = options.batchSize ?? 5_000;
-    const checkpoints = new Map<string, number>();
-    for (const p of projections) checkpoints.set(p.name, await this.readModels.checkpoint(p.name));
-    let position = Math.min(...checkpoints.values());
+    const flushDocs = options.flushDocs ?? 20_000;
+    const lanes: Lane[] = [];
+    for (const p of projections) {
+      const at = await this.readModels.checkpoint(p.name);
+      lanes.push({ projection: p, committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set() });
+    }
+    let position = Math.min(...lanes.map((l) => l.applied));
     const head = options.until ?? (await this.store.headPosition());
     let events = 0;
     while (position < head && !options.signal?.aborted) {
@@ -62,23 +89,81 @@ export class ProjectionRunner {
       const inRange = options.until === undefined ? batch : batch.filter((e) => e.position <= head);
       if (inRange.length === 0) break;
       const last = inRange[inRange.length - 1]!.position;
-      for (const p of projections) {
-        const from = checkpoints.get(p.name)!;
-        if (from >= last) continue;
-        try {
-          await this.applyBatch(p, inRange, from, last);
-          checkpoints.set(p.name, last);
-        } catch (error) {
-          // Another runner committed this projection first: take its checkpoint and go on from there.
-          if (!isConcurrencyError(error)) throw error;
-          checkpoints.set(p.name, await this.readModels.checkpoint(p.name));
-        }
+      for (const lane of lanes) {
+        if (lane.applied >= last) continue;
+        await this.apply(lane, inRange, last);
+        if (lane.dirty.size >= flushDocs) await this.flush(lane);
       }
       events += inRange.length;
-      position = Math.min(...checkpoints.values());
+      position = Math.min(...lanes.map((l) => l.applied));
       options.onProgress?.({ position, head, events });
     }
-    return { events, position };
+    for (const lane of lanes) await this.flush(lane);
+    return { events, position: Math.min(...lanes.map((l) => l.committed)) };
+  }
+
+  /** Applies the batch's events after `lane.applied` to the lane's cached documents (loading the missing ones). */
+  private async apply(lane: Lane, batch: readonly StoredEvent[], last: number): Promise<void> {
+    const p = lane.projection;
+    const relevant: { event: StoredEvent; keys: readonly string[] }[] = [];
+    const missing = new Set<string>();
+    for (const event of batch) {
+      if (event.position <= lane.applied) continue;
+      const keys = p.keys(event);
+      if (keys.length === 0) continue;
+      relevant.push({ event, keys });
+      for (const k of keys) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
+    }
+    if (missing.size) {
+      const loaded = await this.readModels.getMany(p.name, [...missing]);
+      for (const k of missing) {
+        const doc = loaded.get(k);
+        if (doc === undefined) lane.absent.add(k);
+        else lane.docs.set(k, doc);
+      }
+    }
+    for (const { event, keys } of relevant) {
+      for (const key of keys) {
+        const next = p.apply(lane.docs.get(key), event, key);
+        if (next === undefined) continue;
+        if (next === null) {
+          lane.docs.delete(key);
+          lane.absent.add(key);
+        } else {
+          lane.docs.set(key, next);
+          lane.absent.delete(key);
+        }
+        lane.dirty.add(key);
+      }
+    }
+    lane.applied = last;
+  }
+
+  /**
+   * Commits the lane's changed documents with its checkpoint, atomically. When another runner
+   * committed first, drops what this one applied and takes the other's checkpoint.
+   */
+  private async flush(lane: Lane): Promise<void> {
+    if (lane.applied <= lane.committed) return;
+    const p = lane.projection;
+    const writes: DocWrite[] = [];
+    for (const key of lane.dirty) {
+      const doc = lane.docs.get(key);
+      writes.push(doc === undefined ? { key, doc: null } : { key, doc, index: p.index?.(doc, key) ?? [] });
+    }
+    try {
+      await this.readModels.commit(p.name, writes, { expected: lane.committed, next: lane.applied });
+      lane.committed = lane.applied;
+      lane.dirty.clear();
+      if (lane.docs.size + lane.absent.size > CACHE_LIMIT) {
+        lane.docs.clear();
+        lane.absent.clear();
+      }
+    } catch (error) {
+      if (!isConcurrencyError(error)) throw error;
+      const at = await this.readModels.checkpoint(p.name);
+      Object.assign(lane, { committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set() });
+    }
   }
 
   /** Drops the projections' read models and builds them again from the first event. */
@@ -123,35 +208,6 @@ export class ProjectionRunner {
       const at = position || Math.min(...(await Promise.all(projections.map((p) => this.readModels.checkpoint(p.name)))));
       await this.store.waitForEvents(at, { signal: options.signal, timeoutMs: options.pollMs ?? 1_000 });
     }
-  }
-
-  private async applyBatch(p: Projection, batch: readonly StoredEvent[], from: number, last: number): Promise<void> {
-    const relevant: { event: StoredEvent; keys: readonly string[] }[] = [];
-    const keySet = new Set<string>();
-    for (const event of batch) {
-      if (event.position <= from) continue;
-      const keys = p.keys(event);
-      if (keys.length === 0) continue;
-      relevant.push({ event, keys });
-      for (const k of keys) keySet.add(k);
-    }
-    const working = keySet.size ? await this.readModels.getMany(p.name, [...keySet]) : new Map<string, Doc>();
-    const changed = new Set<string>();
-    for (const { event, keys } of relevant) {
-      for (const key of keys) {
-        const next = p.apply(working.get(key), event, key);
-        if (next === undefined) continue;
-        if (next === null) working.delete(key);
-        else working.set(key, next);
-        changed.add(key);
-      }
-    }
-    const writes: DocWrite[] = [];
-    for (const key of changed) {
-      const doc = working.get(key);
-      writes.push(doc === undefined ? { key, doc: null } : { key, doc, index: p.index?.(doc, key) ?? [] });
-    }
-    await this.readModels.commit(p.name, writes, { expected: from, next: last });
   }
 
   private async resetOutdated(projections: readonly Projection[]): Promise<void> {

@@ -120,7 +120,7 @@ describe('projection runner', () => {
   it('builds the same read model incrementally, in small batches, from zero, and in memory', async () => {
     const { runtime, store, readModels } = setup();
     await history(runtime as unknown as WorkflowRuntime);
-    await runtime.runner.catchUp([perStream], { batchSize: 7 });
+    await runtime.runner.catchUp([perStream], { batchSize: 7, flushDocs: 3 });
     const incremental = await readModels.query(perStream.name);
     expect(incremental).toHaveLength(30);
     expect(await runtime.runner.verify([perStream])).toEqual([]);

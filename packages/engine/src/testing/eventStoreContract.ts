@@ -159,6 +159,19 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(await store.streamRevision('s-1')).toBe(-1);
         expect(await store.headPosition()).toBe(0);
       });
+
+      it('rejects data that is not JSON with ValidationError, writing nothing', async () => {
+        const circular: Record<string, unknown> = {};
+        circular.self = circular;
+        const bad = [{ big: 10n }, circular] as unknown as JsonObject[];
+        for (const data of bad) {
+          await expect(store.appendToStream('s-1', [event(), { id: newId(), type: 'T', data, metadata: {} }], { expectedRevision: 'any' })).rejects.toMatchObject({
+            code: 'VALIDATION',
+          });
+        }
+        expect(await store.streamRevision('s-1')).toBe(-1);
+        expect(await store.headPosition()).toBe(0);
+      });
     });
 
     describe('reading', () => {
@@ -537,6 +550,16 @@ export function readModelStoreContract(name: string, factory: () => Promise<Read
         expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due;' }, limit: 3 })).toEqual(['loan-1', 'loan-2', 'loan-3']);
         expect(await keysOf('loans', { limit: 0 })).toEqual([]);
       });
+    });
+
+    it('rejects a document that is not JSON with ValidationError, writing nothing', async () => {
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      for (const doc of [{ big: 10n }, circular] as unknown as Doc[]) {
+        await expect(store.commit('p', [{ key: 'a', doc: 1 }, { key: 'b', doc }], { expected: 0, next: 1 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      }
+      expect(await store.checkpoint('p')).toBe(0);
+      expect((await store.getMany('p', ['a'])).size).toBe(0);
     });
 
     it('resets one projection: its documents and checkpoint, and nothing else', async () => {

@@ -1,0 +1,117 @@
+import type { Database, Statement, Transaction } from 'better-sqlite3';
+import { checkExpectedRevision, ConcurrencyError, isInterlendError, StoreError, ValidationError } from '@interlend/engine';
+import type { AppendResult, ExpectedRevision, JsonObject, NewEvent } from '@interlend/engine';
+
+type AppendFn = (streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision) => AppendResult;
+
+/** The prepared statements of the event log, made once per connection. */
+export interface EventStatements {
+  readonly db: Database;
+  readonly streamRevision: Statement<[string], number>;
+  readonly insertEvent: Statement<[string, number, string, string, string, string]>;
+  readonly upsertStream: Statement<[string, number]>;
+  readonly head: Statement<[], number | null>;
+  /** Rows as arrays: position, stream_id, revision, event_id, type, data, metadata. */
+  readonly readAll: Statement<[number, number], EventRow>;
+  readonly readStream: Statement<[string, number, number], EventRow>;
+  readonly append: Transaction<AppendFn>;
+}
+
+export type EventRow = [position: number, streamId: string, revision: number, eventId: string, type: string, data: string, metadata: string];
+
+const cache = new WeakMap<Database, EventStatements>();
+
+/** The connection's statements, prepared on first use and shared by every user of the connection. */
+export function eventStatements(db: Database): EventStatements {
+  const cached = cache.get(db);
+  if (cached) return cached;
+  const columns = 'position, stream_id, revision, event_id, type, data, metadata';
+  const s = {
+    db,
+    streamRevision: db.prepare<[string], number>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
+    insertEvent: db.prepare<[string, number, string, string, string, string]>(
+      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    upsertStream: db.prepare<[string, number]>(
+      'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
+    ),
+    head: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
+    readAll: db.prepare<[number, number], EventRow>(`SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
+    readStream: db
+      .prepare<[string, number, number], EventRow>(`SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`)
+      .raw(true),
+  };
+  const append = db.transaction((streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendResult => {
+    const current = s.streamRevision.get(streamId) ?? -1;
+    checkExpectedRevision(streamId, expectedRevision, current);
+    let revision = current;
+    let position = 0;
+    for (const event of events) {
+      revision++;
+      const { lastInsertRowid } = s.insertEvent.run(streamId, revision, event.id, event.type, toJson(event.data, 'data'), toJson(event.metadata, 'metadata'));
+      position = Number(lastInsertRowid);
+    }
+    s.upsertStream.run(streamId, revision);
+    return { nextExpectedRevision: revision, lastPosition: position };
+  });
+  const statements: EventStatements = { ...s, append };
+  cache.set(db, statements);
+  return statements;
+}
+
+function toJson(value: JsonObject, field: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new ValidationError(`event ${field} is not JSON: ${(error as Error).message}`, { issues: [{ path: field, message: 'not serializable as JSON' }] }, { cause: error });
+  }
+}
+
+/**
+ * The one SQL path of an append, used by SqliteEventStore and by `rawAppendBaseline`: in one
+ * BEGIN IMMEDIATE transaction, read the stream's revision, check the expectation, insert the
+ * events and record the new revision. Holding the write lock from the first read means two
+ * connections (or processes) cannot both pass the check for the same revision.
+ */
+export function appendEvents(statements: EventStatements, streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendResult {
+  try {
+    return statements.append.immediate(streamId, events, expectedRevision);
+  } catch (error) {
+    throw toAppendError(error, streamId, events);
+  }
+}
+
+/**
+ * The append without the engine: no validation, no notification, no promise. The benchmark's
+ * ceiling for what the store can do, through exactly the statements and transaction
+ * `SqliteEventStore.appendToStream` uses.
+ */
+export function rawAppendBaseline(db: Database, streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendResult {
+  return appendEvents(eventStatements(db), streamId, events, expectedRevision);
+}
+
+function toAppendError(error: unknown, streamId: string, events: readonly NewEvent[]): unknown {
+  if (isInterlendError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' && message.includes('events.event_id')) {
+    return new ConcurrencyError(`an event id of this append to '${streamId}' is already in the store; nothing was appended`, {
+      streamId,
+      eventIds: events.map((e) => e.id),
+      reason: 'duplicate_event_id',
+    });
+  }
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    // (stream_id, revision) taken: another writer got there first (cannot happen while `streams` is consistent).
+    return new ConcurrencyError(`stream '${streamId}' moved on during the append; nothing was appended`, { streamId, reason: message });
+  }
+  return toStoreError(error, `append to '${streamId}' failed`);
+}
+
+/** Wraps a driver error (busy, I/O, closed connection) in StoreError, keeping it as the cause. */
+export function toStoreError(error: unknown, what: string): unknown {
+  if (isInterlendError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreError(`${what}: ${message}`, typeof code === 'string' ? { sqliteCode: code } : {}, { cause: error });
+}

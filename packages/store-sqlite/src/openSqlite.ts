@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { isStoreError, StoreError } from '@interlend/engine';
+import { migrate } from './schema';
+import { SqliteEventStore } from './sqliteEventStore';
+import { SqliteReadModelStore } from './sqliteReadModelStore';
+
+export interface OpenSqliteOptions {
+  /**
+   * 'full' (default): every commit is on disk before the append resolves, so what was
+   * acknowledged survives power loss. 'normal': in WAL mode a power loss can lose the last
+   * commits (never corrupts); an application crash loses nothing either way.
+   */
+  readonly synchronous?: 'full' | 'normal';
+  /** How long a writer waits for another connection's write lock before failing with StoreError. Default 5,000 ms. */
+  readonly busyTimeoutMs?: number;
+  /** How often a pending `waitForEvents` polls for other processes' appends. Default 75 ms. */
+  readonly pollIntervalMs?: number;
+  /** Most events one `readAll` returns. Default 5,000 (see SqliteEventStoreOptions). */
+  readonly maxBatchSize?: number;
+}
+
+export interface SqliteHandle {
+  readonly db: Database.Database;
+  readonly events: SqliteEventStore;
+  readonly readModels: SqliteReadModelStore;
+  /** Closes the event store (settling pending waits) and the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating it and its directory if needed) the SQLite database at `path`, or an
+ * in-memory one for ':memory:', configures it (WAL, synchronous, busy_timeout, foreign_keys),
+ * brings the schema up to date, and returns both stores on one connection. `events.close()`
+ * closes the connection too: after it, the read-model store fails with StoreError.
+ */
+export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteHandle {
+  const db = openDatabase(path, options);
+  const events = new SqliteEventStore(db, { closeDatabase: true, pollIntervalMs: options.pollIntervalMs, maxBatchSize: options.maxBatchSize });
+  const readModels = new SqliteReadModelStore(db);
+  return { db, events, readModels, close: () => events.close() };
+}
+
+/** Opens and configures the connection and migrates the schema; every failure is a StoreError naming the path. */
+export function openDatabase(path: string, options: OpenSqliteOptions = {}): Database.Database {
+  const memory = path === ':memory:' || path === '';
+  const synchronous = options.synchronous ?? 'full';
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    throw new StoreError(`synchronous must be 'full' or 'normal', not '${String(synchronous)}'`, { path });
+  }
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  if (!memory) {
+    try {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+    } catch (error) {
+      throw new StoreError(`cannot open SQLite database '${path}': cannot create its directory: ${(error as Error).message}`, { path }, { cause: error });
+    }
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: busyTimeoutMs });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const journal = db.pragma('journal_mode = WAL', { simple: true });
+    if (!memory && journal !== 'wal') throw new Error(`the file system refused WAL mode (journal_mode is '${String(journal)}')`);
+    db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    if (db?.open) db.close();
+    if (isStoreError(error)) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new StoreError(`cannot open SQLite database '${path}': ${(error as Error).message}`, typeof code === 'string' ? { path, sqliteCode: code } : { path }, { cause: error });
+  }
+}

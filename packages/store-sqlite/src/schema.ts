@@ -1,0 +1,97 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '@interlend/engine';
+
+/** One step of the schema: `up` takes a database at `version - 1` to `version`, inside the migration transaction. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  up(db: Database): void;
+}
+
+/**
+ * The schema's history. Append a migration to change it; never edit one that has shipped. The
+ * database records its version in `PRAGMA user_version`.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'event log, stream revisions, read models with a secondary index, checkpoints',
+    up: (db) => {
+      db.exec(`
+        -- The global log. AUTOINCREMENT: a position is never handed out twice, even if the tail
+        -- of the log were ever removed (projections hold positions as checkpoints).
+        CREATE TABLE events (
+          position  INTEGER PRIMARY KEY AUTOINCREMENT,
+          stream_id TEXT    NOT NULL,
+          revision  INTEGER NOT NULL,
+          event_id  TEXT    NOT NULL UNIQUE,
+          type      TEXT    NOT NULL,
+          data      TEXT    NOT NULL,
+          metadata  TEXT    NOT NULL,
+          UNIQUE (stream_id, revision)
+        );
+
+        -- Current revision of each stream: the expected-revision check is one primary-key lookup.
+        CREATE TABLE streams (
+          stream_id TEXT    PRIMARY KEY,
+          revision  INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE read_models (
+          projection TEXT NOT NULL,
+          key        TEXT NOT NULL,
+          doc        TEXT NOT NULL,
+          PRIMARY KEY (projection, key)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE read_model_index (
+          projection TEXT NOT NULL,
+          value      TEXT NOT NULL,
+          key        TEXT NOT NULL,
+          PRIMARY KEY (projection, key, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX read_model_index_by_value ON read_model_index (projection, value, key);
+
+        CREATE TABLE checkpoints (
+          projection TEXT    PRIMARY KEY,
+          position   INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION. The version is read again inside an immediate
+ * transaction, so two processes opening a new file at once migrate it once. A database written
+ * by newer code is refused rather than damaged.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  const target = migrations.length;
+  const from = schemaVersion(db);
+  if (from > target) {
+    throw new StoreError(`SQLite database '${db.name}' has schema version ${from}; this code knows versions up to ${target}: upgrade the code`, {
+      path: db.name,
+      version: from,
+      supported: target,
+    });
+  }
+  if (from === target) return { from, to: target };
+  const run = db.transaction(() => {
+    const current = schemaVersion(db);
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    return current;
+  });
+  return { from: run.immediate(), to: target };
+}

@@ -1,0 +1,317 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { eventStoreContract, readModelStoreContract } from '@interlend/engine/testing';
+import type { NewEvent } from '@interlend/engine';
+import { migrate, MIGRATIONS, openSqlite, rawAppendBaseline, SCHEMA_VERSION, schemaVersion, SqliteEventStore } from './index';
+import type { SqliteHandle } from './index';
+import { eventStatements } from './appendEvents';
+
+const scratch = mkdtempSync(join(tmpdir(), 'interlend-sqlite-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let fileCount = 0;
+/** A fresh database file in a directory that does not exist yet (openSqlite creates it). */
+const newPath = (): string => join(scratch, `case-${++fileCount}`, 'nested', 'store.db');
+
+function fileFixture(): { current: () => SqliteHandle; reopen: () => Promise<SqliteHandle>; cleanup: () => Promise<void> } {
+  const path = newPath();
+  let handle = openSqlite(path);
+  return {
+    current: () => handle,
+    reopen: async () => {
+      await handle.close();
+      handle = openSqlite(path);
+      return handle;
+    },
+    cleanup: async () => {
+      await handle.close();
+      rmSync(join(path, '..', '..'), { recursive: true, force: true });
+    },
+  };
+}
+
+eventStoreContract('SqliteEventStore on a file (WAL, synchronous=FULL)', async () => {
+  const f = fileFixture();
+  return { store: f.current().events, reopen: async () => (await f.reopen()).events, cleanup: f.cleanup };
+});
+
+readModelStoreContract('SqliteReadModelStore on a file', async () => {
+  const f = fileFixture();
+  return { store: f.current().readModels, reopen: async () => (await f.reopen()).readModels, cleanup: f.cleanup };
+});
+
+eventStoreContract('SqliteEventStore in memory', async () => {
+  const handle = openSqlite(':memory:');
+  return { store: handle.events, cleanup: () => handle.close() };
+});
+
+readModelStoreContract('SqliteReadModelStore in memory', async () => {
+  const handle = openSqlite(':memory:');
+  return { store: handle.readModels, cleanup: () => handle.close() };
+});
+
+let idCount = 0;
+const newEvents = (n: number): NewEvent[] => Array.from({ length: n }, (_, i) => ({ id: `sqlite-test-${++idCount}`, type: 'T', data: { i }, metadata: {} }));
+
+describe('openSqlite', () => {
+  const handles: SqliteHandle[] = [];
+  const open = (...args: Parameters<typeof openSqlite>): SqliteHandle => {
+    const handle = openSqlite(...args);
+    handles.push(handle);
+    return handle;
+  };
+  afterEach(async () => {
+    for (const handle of handles.splice(0)) await handle.close();
+  });
+
+  it('configures WAL, synchronous=FULL, a busy timeout and foreign keys, and the current schema version', () => {
+    const { db } = open(newPath());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+  });
+
+  it("uses synchronous=NORMAL and another busy timeout when asked", () => {
+    const { db } = open(newPath(), { synchronous: 'normal', busyTimeoutMs: 250 });
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(250);
+  });
+
+  it('creates the schema pinned by the snapshot', () => {
+    const { db } = open(':memory:');
+    const schema = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name").all();
+    expect(schema).toMatchSnapshot();
+  });
+
+  it('refuses a path that is a directory, naming it', () => {
+    const dir = join(scratch, 'a-directory');
+    mkdirSync(dir, { recursive: true });
+    expect(() => openSqlite(dir)).toThrow(expect.objectContaining({ code: 'STORE', name: 'StoreError', message: expect.stringContaining(dir) }));
+  });
+
+  it('refuses a file that is not a database, naming it', () => {
+    const path = join(scratch, 'not-a-db.txt');
+    writeFileSync(path, 'this is not an SQLite database, just some text that is long enough to have a header'.repeat(20));
+    expect(() => openSqlite(path)).toThrow(expect.objectContaining({ code: 'STORE', message: expect.stringContaining(path) }));
+  });
+
+  it('refuses a path whose directory cannot be created, naming it', () => {
+    const file = join(scratch, 'plain-file');
+    writeFileSync(file, 'x');
+    const path = join(file, 'sub', 'store.db');
+    expect(() => openSqlite(path)).toThrow(expect.objectContaining({ code: 'STORE', message: expect.stringContaining(path) }));
+  });
+
+  it('refuses a database written by a newer schema version', () => {
+    const path = newPath();
+    open(path);
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => openSqlite(path)).toThrow(expect.objectContaining({ code: 'STORE', message: expect.stringMatching(/schema version 2.*upgrade/) }));
+  });
+
+  it('keeps one connection for both stores, and closing the event store closes it', async () => {
+    const handle = open(':memory:');
+    expect(handle.events.db).toBe(handle.db);
+    expect(handle.readModels.db).toBe(handle.db);
+    await handle.events.close();
+    expect(handle.db.open).toBe(false);
+    await expect(handle.readModels.checkpoint('p')).rejects.toMatchObject({ code: 'STORE' });
+    await expect(handle.events.headPosition()).rejects.toMatchObject({ code: 'STORE' });
+    await handle.close();
+  });
+});
+
+describe('migrations', () => {
+  it('numbers migrations 1..SCHEMA_VERSION', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+  });
+
+  it('applies only the migrations a database lacks, in one transaction, and is idempotent', () => {
+    const db = new Database(':memory:');
+    try {
+      expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION });
+      expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+      const applied: number[] = [];
+      const later = [
+        ...MIGRATIONS,
+        { version: SCHEMA_VERSION + 1, description: 'test', up: (d: Database.Database) => (applied.push(SCHEMA_VERSION + 1), d.exec('CREATE TABLE later (x)')) },
+        { version: SCHEMA_VERSION + 2, description: 'fails', up: () => { throw new Error('boom'); } },
+      ];
+      expect(() => migrate(db, later)).toThrow('boom');
+      // The failed step rolled back the one before it too: the database is as it was.
+      expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+      expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'later'").pluck().get()).toBe(0);
+      expect(migrate(db, later.slice(0, -1))).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION + 1 });
+      expect(applied).toEqual([SCHEMA_VERSION + 1, SCHEMA_VERSION + 1]);
+      expect(schemaVersion(db)).toBe(SCHEMA_VERSION + 1);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('rawAppendBaseline', () => {
+  it('appends through the same statements and checks as the store', async () => {
+    const handle = openSqlite(':memory:');
+    try {
+      await handle.events.appendToStream('s', newEvents(2), { expectedRevision: 'no_stream' });
+      expect(rawAppendBaseline(handle.db, 's', newEvents(3), 1)).toEqual({ nextExpectedRevision: 4, lastPosition: 5 });
+      expect(() => rawAppendBaseline(handle.db, 's', newEvents(1), 1)).toThrow(expect.objectContaining({ code: 'CONCURRENCY' }));
+      expect((await handle.events.readStream('s')).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
+      expect(await handle.events.streamRevision('s')).toBe(4);
+      expect(eventStatements(handle.db)).toBe(eventStatements(handle.db));
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('SqliteEventStore specifics', () => {
+  it('rejects an event id already in the store with ConcurrencyError, writing nothing', async () => {
+    const handle = openSqlite(':memory:');
+    try {
+      const [first] = newEvents(1) as [NewEvent];
+      await handle.events.appendToStream('a', [first], { expectedRevision: 'no_stream' });
+      await expect(handle.events.appendToStream('b', [...newEvents(1), first], { expectedRevision: 'any' })).rejects.toMatchObject({
+        code: 'CONCURRENCY',
+        details: { reason: 'duplicate_event_id' },
+      });
+      expect(await handle.events.headPosition()).toBe(1);
+      expect(await handle.events.streamRevision('b')).toBe(-1);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('wakes a wait at once on an append through another handle to the same file', async () => {
+    const path = newPath();
+    const waiting = openSqlite(path, { pollIntervalMs: 60_000 });
+    const writing = openSqlite(path);
+    try {
+      const start = performance.now();
+      const wait = waiting.events.waitForEvents(0, { timeoutMs: 10_000 });
+      const { lastPosition } = await writing.events.appendToStream('s', newEvents(2), { expectedRevision: 'no_stream' });
+      expect(await wait).toBe(lastPosition);
+      expect(performance.now() - start).toBeLessThan(1000);
+    } finally {
+      await waiting.close();
+      await writing.close();
+    }
+  });
+
+  it('notices appends by another connection that does not notify (another process) by polling', async () => {
+    const path = newPath();
+    const waiting = openSqlite(path, { pollIntervalMs: 20 });
+    const other = new Database(path, { timeout: 5000 });
+    try {
+      const start = performance.now();
+      const wait = waiting.events.waitForEvents(0, { timeoutMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { lastPosition } = rawAppendBaseline(other, 's', newEvents(1), 'no_stream');
+      expect(await wait).toBe(lastPosition);
+      expect(performance.now() - start).toBeLessThan(2000);
+    } finally {
+      other.close();
+      await waiting.close();
+    }
+  });
+
+  it('leaves no timer running once a wait settles or the store closes', async () => {
+    // Count the timers the store starts and has not cleared (its timers are unref'd, so
+    // process.getActiveResourcesInfo() does not show them).
+    const live = new Set<unknown>();
+    const realSetTimeout = global.setTimeout;
+    const realSetInterval = global.setInterval;
+    const realClearTimeout = global.clearTimeout;
+    const realClearInterval = global.clearInterval;
+    const spies = [
+      jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+        const handle: NodeJS.Timeout = realSetTimeout(() => (live.delete(handle), fn()), ms);
+        live.add(handle);
+        return handle;
+      }) as typeof setTimeout),
+      jest.spyOn(global, 'setInterval').mockImplementation(((fn: () => void, ms?: number) => {
+        const handle = realSetInterval(fn, ms);
+        live.add(handle);
+        return handle;
+      }) as typeof setInterval),
+      jest.spyOn(global, 'clearTimeout').mockImplementation((handle) => {
+        live.delete(handle);
+        realClearTimeout(handle);
+      }),
+      jest.spyOn(global, 'clearInterval').mockImplementation((handle) => {
+        live.delete(handle);
+        realClearInterval(handle);
+      }),
+    ];
+    const handle = openSqlite(':memory:', { pollIntervalMs: 20 });
+    try {
+      const wait = handle.events.waitForEvents(0, { timeoutMs: 10_000 });
+      expect(live.size).toBe(2); // the timeout and the poller
+      await handle.events.appendToStream('s', newEvents(1), { expectedRevision: 'no_stream' });
+      expect(await wait).toBe(1);
+      expect(live.size).toBe(0);
+      const pending = handle.events.waitForEvents(1, { timeoutMs: 10_000 });
+      expect(live.size).toBe(2);
+      await handle.close();
+      expect(await pending).toBe(1);
+      expect(live.size).toBe(0);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await handle.close();
+    }
+  });
+
+  it('fails with StoreError when another connection holds the write lock past the busy timeout, writing nothing', async () => {
+    const path = newPath();
+    const handle = openSqlite(path, { busyTimeoutMs: 50 });
+    const other = new Database(path, { timeout: 5000 });
+    try {
+      await handle.events.appendToStream('s', newEvents(1), { expectedRevision: 'no_stream' });
+      other.exec('BEGIN IMMEDIATE');
+      rawAppendBaseline(other, 's', newEvents(1), 0);
+      const start = performance.now();
+      await expect(handle.events.appendToStream('s', newEvents(1), { expectedRevision: 0 })).rejects.toMatchObject({ code: 'STORE', details: { sqliteCode: 'SQLITE_BUSY' } });
+      expect(performance.now() - start).toBeGreaterThanOrEqual(40);
+      other.exec('COMMIT');
+      // The other writer's event is now visible, so the same expectation is stale.
+      await expect(handle.events.appendToStream('s', newEvents(1), { expectedRevision: 0 })).rejects.toMatchObject({ code: 'CONCURRENCY' });
+      expect(await handle.events.streamRevision('s')).toBe(1);
+    } finally {
+      other.close();
+      await handle.close();
+    }
+  });
+
+  it('caps a readAll batch at maxBatchSize, 5,000 by default', async () => {
+    const small = openSqlite(':memory:', { maxBatchSize: 3 });
+    const large = openSqlite(':memory:');
+    try {
+      await small.events.appendToStream('s', newEvents(5), { expectedRevision: 'no_stream' });
+      expect((await small.events.readAll({ maxCount: 100 })).map((e) => e.position)).toEqual([1, 2, 3]);
+      expect((await small.events.readAll({ after: 3, maxCount: 100 })).map((e) => e.position)).toEqual([4, 5]);
+      for (let i = 0; i < 6; i++) await large.events.appendToStream(`s${i}`, newEvents(1000), { expectedRevision: 'no_stream' });
+      expect(await large.events.readAll({ maxCount: 10_000 })).toHaveLength(5000);
+      expect(await large.events.readAll()).toHaveLength(1000);
+    } finally {
+      await small.close();
+      await large.close();
+    }
+  });
+
+  it('can be built on a connection the caller owns, leaving it open on close', async () => {
+    const db = new Database(':memory:');
+    const store = new SqliteEventStore(db);
+    await store.appendToStream('s', newEvents(1), { expectedRevision: 'no_stream' });
+    await store.close();
+    expect(db.open).toBe(true);
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+    db.close();
+  });
+});
