@@ -136,3 +136,4 @@ export { reRequestEffect } from './effects/reRequest';
 export { simulate, SCENARIOS } from './simulation/simulator';
 export type { SimulationOptions, SimulationSummary, Scenario } from './simulation/simulator';
 export { generateDirectory } from './simulation/generateDirectory';
+export * from './projections/index';

@@ -71,11 +71,16 @@ export class SqliteReadModelStore implements ReadModelStore {
       // The IN lists are read from the (projection, value, key) index in key order, so nothing is sorted.
       const select = (filter: string): string => `SELECT key, doc FROM read_models WHERE projection = ?${filter} ORDER BY key LIMIT ?`;
       const withValue = ' AND key IN (SELECT key FROM read_model_index WHERE projection = ? AND value = ?)';
-      const withRange = ' AND key IN (SELECT key FROM read_model_index WHERE projection = ? AND value >= ? AND value < ?)';
       this.queryAll = db.prepare<[string, number], DocRow>(select('')).raw(true);
       this.queryIndex = db.prepare<[string, string, string, number], DocRow>(select(withValue)).raw(true);
-      this.queryRange = db.prepare<[string, string, string, string, number], DocRow>(select(withRange)).raw(true);
-      this.queryBoth = db.prepare<[string, string, string, string, string, string, number], DocRow>(select(withValue + withRange)).raw(true);
+      // A range scan returns documents in the order of their lowest index value in the range (then key):
+      // the earliest deadline first.
+      const ranged = (filter: string): string =>
+        `SELECT d.key, d.doc FROM (SELECT key, min(value) AS v FROM read_model_index WHERE projection = ? AND value >= ? AND value < ? GROUP BY key) r
+         JOIN read_models d ON d.projection = ? AND d.key = r.key${filter} ORDER BY r.v, r.key LIMIT ?`;
+      const withValueOnD = ' AND d.key IN (SELECT key FROM read_model_index WHERE projection = ? AND value = ?)';
+      this.queryRange = db.prepare<[string, string, string, string, number], DocRow>(ranged('')).raw(true);
+      this.queryBoth = db.prepare<[string, string, string, string, string, string, number], DocRow>(ranged(withValueOnD)).raw(true);
       // Distinct projection names by skip-scan: one index probe per projection, not one row per document.
       this.listProjections = db
         .prepare<[], string>(
@@ -110,9 +115,23 @@ export class SqliteReadModelStore implements ReadModelStore {
     }, `read of '${projection}' documents failed`);
   }
 
+  /**
+   * Read models are disposable: their commits skip the fsync (synchronous=NORMAL for that
+   * transaction), whatever the connection's setting for events. A power loss can then roll a read
+   * model back to an earlier checkpoint together with its documents (never past the events, which
+   * were synced before), and the runner catches up again.
+   */
   async commit(projection: string, writes: readonly DocWrite[], checkpoint: Checkpoint): Promise<void> {
     validateCommit(projection, writes, checkpoint);
-    this.run(() => this.commitTx.immediate(projection, writes, checkpoint), `commit of '${projection}' failed`);
+    this.run(() => {
+      const previous = this.db.pragma('synchronous', { simple: true }) as number;
+      if (previous > 1) this.db.pragma('synchronous = NORMAL');
+      try {
+        this.commitTx.immediate(projection, writes, checkpoint);
+      } finally {
+        if (previous > 1) this.db.pragma(`synchronous = ${previous}`);
+      }
+    }, `commit of '${projection}' failed`);
   }
 
   async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
@@ -121,11 +140,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.run(() => {
       const rows =
         index !== undefined && indexRange
-          ? this.queryBoth.all(projection, projection, index, projection, indexRange.from, indexRange.to, limit)
+          ? this.queryBoth.all(projection, indexRange.from, indexRange.to, projection, projection, index, limit)
           : index !== undefined
             ? this.queryIndex.all(projection, projection, index, limit)
             : indexRange
-              ? this.queryRange.all(projection, projection, indexRange.from, indexRange.to, limit)
+              ? this.queryRange.all(projection, indexRange.from, indexRange.to, projection, limit)
               : this.queryAll.all(projection, limit);
       return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));
     }, `query of '${projection}' failed`);

@@ -315,3 +315,18 @@ describe('SqliteEventStore specifics', () => {
     db.close();
   });
 });
+
+describe('read-model commits and durability', () => {
+  it('commits read models without an fsync but leaves the connection at synchronous=FULL for events', async () => {
+    const handle = openSqlite(join(mkdtempSync(join(tmpdir(), 'interlend-sync-')), 'db.sqlite'));
+    try {
+      expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
+      await handle.readModels.commit('p', [{ key: 'a', doc: 1 }], { expected: 0, next: 1 });
+      expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
+      await expect(handle.readModels.commit('p', [], { expected: 0, next: 2 })).rejects.toMatchObject({ code: 'CONCURRENCY' });
+      expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -65,12 +65,18 @@ export class InMemoryReadModelStore implements ReadModelStore {
     if (!docs) return [];
     const { index, indexRange, limit } = query;
     const matches: string[] = [];
+    const rangeValue = new Map<string, string>();
     for (const [key, entry] of docs) {
       if (index !== undefined && !entry.index.includes(index)) continue;
-      if (indexRange && !entry.index.some((v) => compareCodePoints(v, indexRange.from) >= 0 && compareCodePoints(v, indexRange.to) < 0)) continue;
+      if (indexRange) {
+        const inRange = entry.index.filter((v) => compareCodePoints(v, indexRange.from) >= 0 && compareCodePoints(v, indexRange.to) < 0);
+        if (inRange.length === 0) continue;
+        rangeValue.set(key, inRange.sort(compareCodePoints)[0]!);
+      }
       matches.push(key);
     }
-    matches.sort(compareCodePoints);
+    // A range scan is ordered by the lowest index value in the range, then key; otherwise by key.
+    matches.sort(indexRange ? (a, b) => compareCodePoints(rangeValue.get(a)!, rangeValue.get(b)!) || compareCodePoints(a, b) : compareCodePoints);
     const selected = limit === undefined ? matches : matches.slice(0, Math.max(0, limit));
     return selected.map((key) => ({ key, doc: JSON.parse((docs.get(key) as Entry).json) as Doc }));
   }

@@ -34,7 +34,11 @@ export interface ReadModelStore {
   checkpoint(projection: string): Promise<number>;
   getMany(projection: string, keys: readonly string[]): Promise<Map<string, Doc>>;
   commit(projection: string, writes: readonly DocWrite[], checkpoint: { readonly expected: number; readonly next: number }): Promise<void>;
-  /** Documents in key order, filtered by index when asked. */
+  /**
+   * Documents filtered by index when asked: in key order, or, with `indexRange`, in the order of
+   * each document's lowest index value inside the range, then key (a due-date index yields the
+   * earliest first).
+   */
   query(projection: string, query?: DocQuery): Promise<StoredDoc[]>;
   /** Drops every document and the checkpoint of `projection`. */
   reset(projection: string): Promise<void>;

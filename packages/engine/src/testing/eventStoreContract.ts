@@ -538,16 +538,28 @@ export function readModelStoreContract(name: string, factory: () => Promise<Read
       });
 
       it('filters by an index range, from inclusive and to exclusive, listing a document once', async () => {
-        expect(await keysOf('loans', { indexRange: { from: 'due:2026-01-02', to: 'due:2026-01-04' } })).toEqual(['loan-2', 'loan-3', 'loan-4']);
+        expect(await keysOf('loans', { indexRange: { from: 'due:2026-01-02', to: 'due:2026-01-04' } })).toEqual(['loan-2', 'loan-4', 'loan-3']);
         expect(await keysOf('loans', { indexRange: { from: 'due:2026-01-01', to: 'due:2026-01-02' } })).toEqual(['loan-1']);
-        expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due;' } })).toEqual(['loan-1', 'loan-2', 'loan-3', 'loan-4']);
+        expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due;' } })).toEqual(['loan-1', 'loan-2', 'loan-4', 'loan-3']);
         expect(await keysOf('loans', { indexRange: { from: 'due:2027', to: 'due:2028' } })).toEqual([]);
+      });
+
+      it('orders a range scan by each document\'s earliest index value in the range, then by key (earliest deadline first)', async () => {
+        await store.commit('timers', [
+          { key: 'a', doc: 1, index: ['due:2026-03-09'] },
+          { key: 'b', doc: 2, index: ['due:2026-03-01'] },
+          { key: 'c', doc: 3, index: ['due:2026-03-05', 'due:2026-02-01'] },
+          { key: 'd', doc: 4, index: ['due:2026-03-01'] },
+        ], { expected: 0, next: 1 });
+        expect(await keysOf('timers', { indexRange: { from: 'due:', to: 'due;' } })).toEqual(['c', 'b', 'd', 'a']);
+        expect(await keysOf('timers', { indexRange: { from: 'due:2026-03', to: 'due;' } })).toEqual(['b', 'd', 'c', 'a']);
+        expect(await keysOf('timers', { indexRange: { from: 'due:', to: 'due;' }, limit: 1 })).toEqual(['c']);
       });
 
       it('applies the limit after ordering by key', async () => {
         expect(await keysOf('loans', { limit: 2 })).toEqual(['LOAN-9', 'loan-1']);
         expect(await keysOf('loans', { index: 'borrower:LIB2', limit: 1 })).toEqual(['loan-2']);
-        expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due;' }, limit: 3 })).toEqual(['loan-1', 'loan-2', 'loan-3']);
+        expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due;' }, limit: 3 })).toEqual(['loan-1', 'loan-2', 'loan-4']);
         expect(await keysOf('loans', { limit: 0 })).toEqual([]);
       });
     });

@@ -4,7 +4,7 @@ import { queuesProjection } from './queues';
 import { requestsProjection } from './requests';
 import { requestSummaryProjection } from './libraryHistory';
 
-export { requestsProjection, REQUESTS_PROJECTION, stateIndex, borrowerIndex, lenderIndex } from './requests';
+export { requestsProjection, REQUESTS_PROJECTION, requestStateIndex, requestBorrowerIndex, requestLenderIndex } from './requests';
 export type { RequestDoc } from './requests';
 export {
   queuesProjection,
@@ -16,10 +16,10 @@ export {
   queueMemberships,
   queueEntries,
   queueCounts,
-  libraryIndex,
+  queueLibraryIndex,
 } from './queues';
 export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
-export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, submittedIndex } from './libraryHistory';
+export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex } from './libraryHistory';
 export type { RequestSummaryDoc, LenderTry, SummaryCosts, Milestones, LibraryHistory, BorrowedRow, LentRow } from './libraryHistory';
 export { computeStatistics, formatStatistics, summarizeHours } from './statistics';
 export type {
@@ -32,11 +32,6 @@ export type {
   BorrowerStatistics,
   LenderStatistics,
 } from './statistics';
-export { ILL_REQUEST_WORKFLOW, illMetadata } from './storedIllEvent';
 
 /** Every ILL read model, rebuilt by the runner in one pass over the log. */
-export const illProjections: readonly Projection[] = [
-  requestsProjection as unknown as Projection,
-  queuesProjection as unknown as Projection,
-  requestSummaryProjection as unknown as Projection,
-];
+export const illProjections: readonly Projection[] = [requestsProjection, queuesProjection, requestSummaryProjection];

@@ -3,7 +3,7 @@ import type { Money } from '../commands';
 import { isTerminal } from '../events';
 import type { IllMachineEvent } from '../evolve';
 import { lenderOutcome } from '../evolve';
-import { illMetadata, lenderAsked, lenderRef, requestKey } from './storedIllEvent';
+import { effectFacts, illMetadata, lenderRef, requestKey } from './storedIllEvent';
 
 export const REQUEST_SUMMARIES_PROJECTION = 'ill.request-summaries';
 
@@ -135,7 +135,7 @@ function newSummary(event: StoredEvent, time: string): RequestSummaryDoc {
 }
 
 /** Event types that are a lender's answer (its first one sets answeredAt). */
-const ANSWERS: Readonly<Record<string, string>> = {
+const ANSWERS: Readonly<Partial<Record<string, string>>> = {
   ExpectToSupplyAnswered: 'ExpectToSupply',
   WillSupplyAnswered: 'WillSupply',
   ConditionalAnswered: 'Conditional',
@@ -166,8 +166,12 @@ function lenderTryOf(doc: RequestSummaryDoc, event: StoredEvent, time: string): 
   return entry;
 }
 
+/** Event types that may end a lender's turn (evolve.ts `lenderOutcome` names how). */
+const OUTCOMES = new Set(['LenderUnfilled', 'RetryPossibleAnswered', 'LenderTimedOut', 'ConditionalAnswerExpired', 'ConditionsRejected', 'CancelAccepted', 'ManuallyClosed', 'Shipped']);
+
 function applyLenderFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string): void {
   const answer = ANSWERS[event.type];
+  if (answer === undefined && !OUTCOMES.has(event.type)) return;
   const outcome = lenderOutcome({ type: event.type, data: event.data } as unknown as IllMachineEvent);
   if (!answer && !outcome) return;
   const entry = lenderTryOf(doc, event, time);
@@ -285,7 +289,7 @@ function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, st
 }
 
 export const summaryLibraryIndex = (code: string): string => `library:${code}`;
-export const submittedIndex = (time: string): string => `submitted:${time}`;
+export const summarySubmittedIndex = (time: string): string => `submitted:${time}`;
 
 /**
  * Request summaries: one document per request (key = request id) with its lenders, costs,
@@ -304,7 +308,7 @@ export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
     const doc = current ?? newSummary(event, time);
     applyLenderFacts(doc, event, time);
     applyFacts(doc, event, time, meta.stateAfter);
-    const asked = lenderAsked(meta);
+    const asked = effectFacts(meta).asked;
     if (asked && !findTry(doc, asked.position)) {
       doc.lenders.push({ library: asked.library, position: asked.position, askedAt: time, respondBy: asked.respondBy, answeredAt: null, firstAnswer: null, outcome: null, leftAt: null });
       if (doc.milestones.firstSentAt === null) doc.milestones.firstSentAt = time;
@@ -324,7 +328,7 @@ export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
       const value = summaryLibraryIndex(entry.library);
       if (!values.includes(value)) values.push(value);
     }
-    if (doc.milestones.submittedAt) values.push(submittedIndex(doc.milestones.submittedAt));
+    if (doc.milestones.submittedAt) values.push(summarySubmittedIndex(doc.milestones.submittedAt));
     return values;
   },
 };

@@ -1,6 +1,8 @@
 import { canonical, InMemoryEventStore, InMemoryReadModelStore, ProjectionRunner, projectInMemory, type Projection, type StoredEvent } from '@interlend/engine';
 import type { IllStateName } from '../events';
 import { illHistory, STATE_STEPS } from '../testing';
+import { ILL_WORKFLOW } from '../workflow';
+import { ILL_REQUEST_WORKFLOW } from './storedIllEvent';
 import { EventLog, plusHours } from './__tests__/eventLog';
 import { illProjections, QUEUE_TABLE, queuesProjection, requestSummaryProjection } from './index';
 
@@ -28,6 +30,10 @@ function hasUndefined(value: unknown): boolean {
 }
 
 describe('ILL projections together', () => {
+  it('reads the events of the workflow the ILL request workflow names', () => {
+    expect(ILL_REQUEST_WORKFLOW).toBe(ILL_WORKFLOW);
+  });
+
   it('lists the three read models the runner rebuilds in one pass', () => {
     expect(illProjections.map((p) => p.name)).toEqual(['ill.requests', 'ill.queues', 'ill.request-summaries']);
   });

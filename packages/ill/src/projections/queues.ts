@@ -1,7 +1,7 @@
 import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
 import type { IllStateName } from '../events';
 import { dueInstant } from '../policies/businessDays';
-import { illMetadata, lenderAsked, ms, requestKey, scheduledDeadline, trackCurrentLender } from './storedIllEvent';
+import { effectFacts, illMetadata, ms, requestKey, trackCurrentLender } from './storedIllEvent';
 
 export const QUEUES_PROJECTION = 'ill.queues';
 
@@ -113,7 +113,7 @@ export interface QueueDoc extends JsonObject {
   respondBy: string | null;
   /** The loan's due date as the lender gave it (date or date-time). */
   dueDate: string | null;
-  /** The instant the loan is overdue (for 'overdue'). */
+  /** The instant the loan is overdue (for 'overdue'): the machine's 'due' deadline; null until scheduled (then computed from dueDate when asked). */
   dueAt: string | null;
   updatedAt: string;
 }
@@ -142,7 +142,7 @@ function newQueueDoc(event: StoredEvent, time: string): QueueDoc {
   };
 }
 
-export const libraryIndex = (code: string): string => `library:${code}`;
+export const queueLibraryIndex = (code: string): string => `library:${code}`;
 
 /**
  * Staff queues: one document per request (key = request id) with its queue memberships.
@@ -162,21 +162,19 @@ export const queuesProjection: Projection<QueueDoc> = {
       changed ||= borrower !== doc.borrower;
       doc.borrower = borrower;
     }
-    if (trackCurrentLender(doc, event, meta)) changed = true;
-    const asked = lenderAsked(meta);
-    if (asked) doc.respondBy = asked.respondBy;
+    const facts = effectFacts(meta);
+    if (trackCurrentLender(doc, event, meta, facts.asked)) changed = true;
+    if (facts.asked) doc.respondBy = facts.asked.respondBy;
     else if (doc.currentLender === null) doc.respondBy = null;
-    const lenderDeadline = scheduledDeadline(meta, 'lenderResponse');
-    if (lenderDeadline) doc.respondBy = lenderDeadline;
+    if (facts.lenderResponseAt) doc.respondBy = facts.lenderResponseAt;
     if (event.type === 'Shipped' || event.type === 'RenewalGranted') {
       const dueDate = (event.data as { dueDate?: string }).dueDate;
       if (dueDate) {
         doc.dueDate = dueDate;
-        doc.dueAt = dueInstant(dueDate);
+        doc.dueAt = null; // known from the 'due' deadline the machine schedules on receipt (or computed when asked)
       }
     }
-    const due = scheduledDeadline(meta, 'due');
-    if (due) doc.dueAt = due;
+    if (facts.dueAt) doc.dueAt = facts.dueAt;
     if (meta.stateAfter !== doc.state) {
       doc.state = meta.stateAfter;
       doc.since = meta.time;
@@ -189,7 +187,7 @@ export const queuesProjection: Projection<QueueDoc> = {
   index(doc) {
     const values: string[] = [];
     for (const entry of doc.entries) {
-      const value = libraryIndex(entry.library);
+      const value = queueLibraryIndex(entry.library);
       if (!values.includes(value)) values.push(value);
     }
     return values;
@@ -222,8 +220,9 @@ export function queueMemberships(doc: QueueDoc, time: QueueTime): QueueEntry[] {
   if (lender && doc.respondBy && doc.state === 'withLender.requested' && ms(doc.respondBy) < endOfDay(atMs, time.utcOffsetMinutes ?? 0)) {
     entries.push({ library: lender, role: 'lending', queue: 'expiring today' });
   }
-  if (doc.dueAt && doc.state !== 'onLoan.overdue' && doc.state.startsWith('onLoan.') && atMs >= ms(doc.dueAt)) {
-    entries.push({ library: doc.borrower, role: 'borrowing', queue: 'overdue' });
+  const dueAt = doc.dueAt ?? (doc.dueDate ? dueInstant(doc.dueDate) : null);
+  if (dueAt && doc.state !== 'onLoan.overdue' && doc.state.startsWith('onLoan.') && atMs >= ms(dueAt)) {
+    if (doc.borrower) entries.push({ library: doc.borrower, role: 'borrowing', queue: 'overdue' });
     if (lender) entries.push({ library: lender, role: 'lending', queue: 'overdue' });
   }
   return entries;

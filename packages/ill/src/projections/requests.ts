@@ -1,6 +1,6 @@
 import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
 import { isTerminal } from '../events';
-import { illMetadata, requestKey, trackCurrentLender } from './storedIllEvent';
+import { effectFacts, illMetadata, requestKey, trackCurrentLender } from './storedIllEvent';
 
 export const REQUESTS_PROJECTION = 'ill.requests';
 
@@ -42,9 +42,9 @@ function newRequestDoc(event: StoredEvent, time: string): RequestDoc {
   };
 }
 
-export const stateIndex = (state: string): string => `state:${state}`;
-export const borrowerIndex = (code: string): string => `borrower:${code}`;
-export const lenderIndex = (code: string): string => `lender:${code}`;
+export const requestStateIndex = (state: string): string => `state:${state}`;
+export const requestBorrowerIndex = (code: string): string => `borrower:${code}`;
+export const requestLenderIndex = (code: string): string => `lender:${code}`;
 
 /**
  * The request list: one document per request (key = request id). Indexes: `state:<state>`,
@@ -67,15 +67,15 @@ export const requestsProjection: Projection<RequestDoc> = {
       doc.serviceLevel = data.serviceLevel ?? 'Normal';
       doc.submittedAt = meta.time;
     }
-    trackCurrentLender(doc, event, meta);
+    trackCurrentLender(doc, event, meta, effectFacts(meta).asked);
     doc.state = meta.stateAfter;
     doc.terminal = isTerminal(meta.stateAfter);
     doc.updatedAt = meta.time;
     return doc;
   },
   index(doc) {
-    const values = [stateIndex(doc.state), borrowerIndex(doc.borrower)];
-    if (doc.currentLender) values.push(lenderIndex(doc.currentLender));
+    const values = [requestStateIndex(doc.state), requestBorrowerIndex(doc.borrower)];
+    if (doc.currentLender) values.push(requestLenderIndex(doc.currentLender));
     return values;
   },
 };

@@ -11,8 +11,8 @@ export const ILL_REQUEST_WORKFLOW = 'ill-request';
 
 /** The event's metadata when it belongs to an ILL request stream; undefined for any other stream (e.g. the directory). */
 export function illMetadata(event: StoredEvent): EventMetadata | undefined {
-  const meta = event.metadata as Partial<EventMetadata> | undefined;
-  return meta !== undefined && meta.workflow === ILL_REQUEST_WORKFLOW ? (meta as EventMetadata) : undefined;
+  const meta = event.metadata as Partial<EventMetadata> | null | undefined;
+  return meta && meta.workflow === ILL_REQUEST_WORKFLOW ? (meta as EventMetadata) : undefined;
 }
 
 /** `keys` of a one-document-per-request projection: the request id, or nothing for other streams. */
@@ -28,29 +28,35 @@ export interface LenderAsked {
   readonly respondBy: string | null;
 }
 
-export function lenderAsked(meta: EventMetadata): LenderAsked | undefined {
-  const effects = meta.effects as Effect[] | undefined;
-  if (!effects) return undefined;
-  for (let i = 0; i < effects.length; i++) {
-    const effect = effects[i]!;
-    if (effect.type === 'notifyLender') {
-      const p = effect.params;
-      return { library: String(p.library), position: Number(p.position), respondBy: typeof p.respondBy === 'string' && p.respondBy ? p.respondBy : null };
-    }
-  }
-  return undefined;
+/** What the effects recorded with one event say, as projections need it. */
+export interface EffectFacts {
+  /** A `notifyLender` effect: the rota asked this lender. */
+  asked: LenderAsked | null;
+  /** `at` of a `scheduleDeadline` named 'lenderResponse'. */
+  lenderResponseAt: string | null;
+  /** `at` of a `scheduleDeadline` named 'due'. */
+  dueAt: string | null;
 }
 
-/** The `at` of a `scheduleDeadline` effect of this name recorded with the event, if any. */
-export function scheduledDeadline(meta: EventMetadata, name: string): string | undefined {
+const NO_FACTS: EffectFacts = Object.freeze({ asked: null, lenderResponseAt: null, dueAt: null }) as EffectFacts;
+
+/** Reads the effects recorded with an event in one pass (most events record none: no allocation then). */
+export function effectFacts(meta: EventMetadata): EffectFacts {
   const effects = meta.effects as Effect[] | undefined;
-  if (!effects) return undefined;
-  let at: string | undefined;
+  if (!effects || effects.length === 0) return NO_FACTS;
+  let facts: EffectFacts | undefined;
   for (let i = 0; i < effects.length; i++) {
     const effect = effects[i]!;
-    if (effect.type === 'scheduleDeadline' && effect.params.name === name && typeof effect.params.at === 'string' && effect.params.at) at = effect.params.at;
+    const p = effect.params;
+    if (effect.type === 'notifyLender') {
+      facts ??= { asked: null, lenderResponseAt: null, dueAt: null };
+      facts.asked = { library: String(p.library), position: Number(p.position), respondBy: typeof p.respondBy === 'string' && p.respondBy ? p.respondBy : null };
+    } else if (effect.type === 'scheduleDeadline' && typeof p.at === 'string' && p.at) {
+      if (p.name === 'lenderResponse') (facts ??= { asked: null, lenderResponseAt: null, dueAt: null }).lenderResponseAt = p.at;
+      else if (p.name === 'due') (facts ??= { asked: null, lenderResponseAt: null, dueAt: null }).dueAt = p.at;
+    }
   }
-  return at;
+  return facts ?? NO_FACTS;
 }
 
 /** `lender` and `position` of an event about a lender (LenderRef), if the data carry them. */
@@ -77,8 +83,7 @@ export interface CurrentLender {
  * otherwise unchanged (a lender event that carries its own lender is taken when none is known).
  * Returns true when the lender changed.
  */
-export function trackCurrentLender(doc: CurrentLender, event: StoredEvent, meta: EventMetadata): boolean {
-  const asked = lenderAsked(meta);
+export function trackCurrentLender(doc: CurrentLender, event: StoredEvent, meta: EventMetadata, asked: LenderAsked | null): boolean {
   let lender = doc.currentLender;
   let position = doc.position;
   if (asked) {

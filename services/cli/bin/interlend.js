@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Runs the compiled CLI (built by `npm install` through the root `prepare` script, or `npm run build`).
+try {
+  require.resolve('../dist/main.js');
+} catch {
+  process.stderr.write("interlend: the CLI is not built yet: run 'npm run build' at the repository root\n");
+  process.exit(70);
+}
+require('../dist/main.js');

@@ -1,0 +1,71 @@
+import { isInterlendError } from '@interlend/engine';
+import { actCommand } from './commands/act';
+import { directoryCommand } from './commands/directory';
+import { historyCommand } from './commands/history';
+import { requestsCommand } from './commands/requests';
+import { simulateCommand } from './commands/simulate';
+import { submitCommand } from './commands/submit';
+import { timersCommand } from './commands/timers';
+import { UsageError, type CliIo } from './io';
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  simulate: { run: simulateCommand, summary: 'drive seeded requests to an end on a simulated clock' },
+  requests: { run: requestsCommand, summary: 'list requests and their current states' },
+  history: { run: historyCommand, summary: "a request's events in order (--at TIME: as it stood then)" },
+  directory: { run: directoryCommand, summary: 'import or list the library directory' },
+  submit: { run: submitCommand, summary: 'submit a request as a borrowing library' },
+  act: { run: actCommand, summary: 'send a lifecycle command as a library (--allowed lists them)' },
+  timers: { run: timersCommand, summary: 'fire due deadlines (run [--now TIME]) or list pending ones' },
+};
+
+export function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'interlend: an event-sourced workflow engine for interlibrary loan',
+    '',
+    'usage: interlend <command> [options]     (interlend <command> --help for its options)',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'The database is ./data/interlend.db unless --db PATH or INTERLEND_DB says otherwise.',
+  ].join('\n');
+}
+
+/** Registers more commands (the read side adds queues, stats, rebuild). */
+export function addCommand(name: string, run: Command, summary: string): void {
+  COMMANDS[name] = { run, summary };
+}
+
+/** Runs one CLI invocation; returns the exit code. Errors become one clear line on stderr. */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    io.stdout.write('interlend 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`interlend: unknown command '${name}'\n\n${help()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`interlend ${name}: ${error.message}\n`);
+      return 2;
+    }
+    if (isInterlendError(error)) {
+      io.stderr.write(`interlend ${name}: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`interlend ${name}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 70;
+  }
+}

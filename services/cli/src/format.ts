@@ -1,0 +1,62 @@
+import type { StoredEvent } from '@interlend/engine';
+
+/** '2026-01-05T09:10:00.000Z' -> '2026-01-05 09:10Z'. */
+export const shortTime = (iso: string): string => (iso.length >= 16 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z` : iso);
+
+/** Left-aligned columns, widths from the content. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Compact one-line JSON of an event's data, without the fields the timeline already shows. */
+export function compactData(data: unknown, max = 160): string {
+  const text = JSON.stringify(data);
+  if (!text || text === '{}') return '';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export interface HistoryRow {
+  position: number;
+  revision: number;
+  type: string;
+  time: string;
+  actor: { id: string; role: string };
+  commandId: string;
+  stateBefore: string;
+  stateAfter: string;
+  effects: unknown[];
+  data: unknown;
+}
+
+export function historyRow(e: StoredEvent): HistoryRow {
+  const m = e.metadata as Record<string, unknown>;
+  return {
+    position: e.position,
+    revision: e.revision,
+    type: e.type,
+    time: String(m.time),
+    actor: m.actor as { id: string; role: string },
+    commandId: String(m.commandId),
+    stateBefore: String(m.stateBefore),
+    stateAfter: String(m.stateAfter),
+    effects: (m.effects as unknown[]) ?? [],
+    data: e.data,
+  };
+}
+
+/** A readable timeline: one block per event. */
+export function timeline(rows: readonly HistoryRow[]): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    const who = `${r.actor.id} (${r.actor.role})`;
+    const transition = r.stateBefore === r.stateAfter ? r.stateAfter : `${r.stateBefore} -> ${r.stateAfter}`;
+    out.push(`#${String(r.revision + 1).padEnd(3)} ${shortTime(r.time)}  ${r.type.padEnd(24)} by ${who.padEnd(22)} ${transition}`);
+    const data = compactData(r.data);
+    if (data) out.push(`      ${data}`);
+    const effects = r.effects.map((e) => (e as { type: string }).type).filter((t) => t !== 'cancelDeadline');
+    if (effects.length) out.push(`      effects: ${effects.join(', ')}`);
+  }
+  return out.join('\n');
+}
