@@ -137,3 +137,4 @@ export { simulate, SCENARIOS } from './simulation/simulator';
 export type { SimulationOptions, SimulationSummary, Scenario } from './simulation/simulator';
 export { generateDirectory } from './simulation/generateDirectory';
 export * from './projections/index';
+export { lifecycleMarkdown } from './lifecycleDiagram';

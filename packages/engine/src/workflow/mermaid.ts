@@ -11,7 +11,7 @@ interface NodeLike {
 }
 interface TransitionLike {
   target?: readonly NodeLike[];
-  guard?: { type?: string } | ((...args: unknown[]) => unknown);
+  guard?: { type?: string; params?: unknown } | ((...args: unknown[]) => unknown);
   reenter?: boolean;
 }
 
@@ -32,7 +32,9 @@ export function toMermaid(machine: AnyStateMachine, options: { title?: string } 
     const g = t.guard;
     if (!g) return '';
     if (typeof g === 'function') return g.name ? ` [${g.name}]` : ' [guard]';
-    return g.type ? ` [${g.type}]` : '';
+    if (!g.type) return '';
+    const params = g.params && typeof g.params === 'object' ? Object.values(g.params as Record<string, unknown>).map(String).join(', ') : '';
+    return params ? ` [${g.type}(${params})]` : ` [${g.type}]`;
   };
 
   const visit = (node: NodeLike, indent: string): void => {
