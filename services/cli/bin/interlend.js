@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// A larger young generation: folding XState snapshots allocates many short-lived objects (measured: replay about 1.5x faster).
 // Runs the compiled CLI (built by `npm install` through the root `prepare` script, or `npm run build`).
 try {
   require.resolve('../dist/main.js');

@@ -6,6 +6,9 @@ import { requestsCommand } from './commands/requests';
 import { simulateCommand } from './commands/simulate';
 import { submitCommand } from './commands/submit';
 import { timersCommand } from './commands/timers';
+import { queuesCommand } from './commands/queues';
+import { statsCommand } from './commands/stats';
+import { rebuildCommand } from './commands/rebuild';
 import { UsageError, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -18,6 +21,9 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   submit: { run: submitCommand, summary: 'submit a request as a borrowing library' },
   act: { run: actCommand, summary: 'send a lifecycle command as a library (--allowed lists them)' },
   timers: { run: timersCommand, summary: 'fire due deadlines (run [--now TIME]) or list pending ones' },
+  queues: { run: queuesCommand, summary: 'work queues per library and role (--at TIME: as they stood then)' },
+  stats: { run: statsCommand, summary: 'fill rate, turnaround, lender response times' },
+  rebuild: { run: rebuildCommand, summary: 'rebuild read models from zero (--verify: compare with the live ones)' },
 };
 
 export function help(): string {
@@ -31,11 +37,6 @@ export function help(): string {
     '',
     'The database is ./data/interlend.db unless --db PATH or INTERLEND_DB says otherwise.',
   ].join('\n');
-}
-
-/** Registers more commands (the read side adds queues, stats, rebuild). */
-export function addCommand(name: string, run: Command, summary: string): void {
-  COMMANDS[name] = { run, summary };
 }
 
 /** Runs one CLI invocation; returns the exit code. Errors become one clear line on stderr. */

@@ -41,6 +41,8 @@ interface Lane {
   absent: Set<string>;
   /** Keys changed since the last commit. */
   dirty: Set<string>;
+  /** The read model had no document when the catch-up started, and this lane's cache holds all there are. */
+  empty: boolean;
 }
 
 /** Cached documents kept between commits of one catch-up before the cache is dropped. */
@@ -79,7 +81,8 @@ export class ProjectionRunner {
     const lanes: Lane[] = [];
     for (const p of projections) {
       const at = await this.readModels.checkpoint(p.name);
-      lanes.push({ projection: p, committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set() });
+      // At checkpoint 0 nothing was ever committed: every document is new, none needs loading.
+      lanes.push({ projection: p, committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set(), empty: at === 0 });
     }
     let position = Math.min(...lanes.map((l) => l.applied));
     const head = options.until ?? (await this.store.headPosition());
@@ -112,7 +115,7 @@ export class ProjectionRunner {
       const keys = p.keys(event);
       if (keys.length === 0) continue;
       relevant.push({ event, keys });
-      for (const k of keys) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
+      if (!lane.empty) for (const k of keys) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
     }
     if (missing.size) {
       const loaded = await this.readModels.getMany(p.name, [...missing]);
@@ -158,11 +161,12 @@ export class ProjectionRunner {
       if (lane.docs.size + lane.absent.size > CACHE_LIMIT) {
         lane.docs.clear();
         lane.absent.clear();
+        lane.empty = false;
       }
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
       const at = await this.readModels.checkpoint(p.name);
-      Object.assign(lane, { committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set() });
+      Object.assign(lane, { committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set(), empty: false });
     }
   }
 

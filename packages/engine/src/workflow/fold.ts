@@ -41,8 +41,10 @@ export interface StepResult<M extends AnyStateMachine> {
 
 /** One pure step: does the machine accept the event, and where does it go? Runs no action. */
 export function step<M extends AnyStateMachine>(workflow: WorkflowDefinition<M>, snapshot: SnapshotFrom<M>, event: WorkflowEvent): StepResult<M> {
-  if (!(snapshot as { can(e: unknown): boolean }).can(event)) return { snapshot, accepted: false, effects: [] };
+  // XState returns the very same snapshot when no transition is enabled for the event (none
+  // matches, or every guard fails): that is the refusal. One transition, no separate `can()`.
   const [next, actions] = transition(workflow.machine, snapshot as never, event as never);
+  if ((next as unknown) === snapshot) return { snapshot, accepted: false, effects: [] };
   const effectNames = workflow.effects;
   const effects: Effect[] = [];
   for (const action of actions as { type: string; params?: unknown }[]) {

@@ -1,0 +1,73 @@
+import { projectInMemory } from '@interlend/engine';
+import { BORROWING_QUEUES, LENDING_QUEUES, QUEUES_PROJECTION, queueCounts, queueEntries, queuesProjection, type QueueDoc, type QueueRole } from '@interlend/ill';
+import { openApp } from '../app';
+import { parse, timeFlag } from '../args';
+import { resolveDbPath } from '../config';
+import { shortTime, table } from '../format';
+import { print, printJson, UsageError, type CliIo } from '../io';
+
+const USAGE = 'interlend queues [--library CODE] [--role borrowing|lending] [--at TIME] [--ids] [--db PATH] [--json]';
+
+/**
+ * The work queues staff see, per library and role. Without --at: the queues read model, now. With
+ * --at: the queues as they stood then, folded from the events recorded up to that time.
+ */
+export async function queuesCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv, { library: { type: 'string' }, role: { type: 'string' }, at: { type: 'string' }, ids: { type: 'boolean' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  if (values.help) return print(io, `usage: ${USAGE}`), 0;
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
+  if (values.role !== undefined && values.role !== 'borrowing' && values.role !== 'lending') throw new UsageError(`--role must be borrowing or lending, not '${values.role}'`);
+  const at = timeFlag(values.at, 'at');
+  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: !at });
+  try {
+    if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
+    const when = at ?? app.clock.now().toISOString();
+    let docs: QueueDoc[];
+    if (at) {
+      docs = [...projectInMemory(queuesProjection, eventsUntil(await readAll(app), at)).values()];
+    } else {
+      await app.runtime.runner.catchUp(app.runtime.projections);
+      const stored = await app.sqlite.readModels.query(QUEUES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
+      docs = stored.map((d) => d.doc as unknown as QueueDoc);
+    }
+    const filter = { at: when, library: values.library, role: values.role as QueueRole | undefined };
+    const counts = queueCounts(docs, filter);
+    // Totals over libraries, in the queues' display order.
+    const totals: Record<QueueRole, Record<string, number>> = { borrowing: {}, lending: {} };
+    for (const role of ['borrowing', 'lending'] as const) {
+      for (const queue of role === 'borrowing' ? BORROWING_QUEUES : LENDING_QUEUES) {
+        const n = counts.filter((c) => c.role === role && c.queue === queue).reduce((sum, c) => sum + c.count, 0);
+        if (n) totals[role][queue] = n;
+      }
+    }
+    if (values.json) {
+      printJson(io, { at: when, library: values.library ?? null, role: values.role ?? null, totals, queues: values.ids ? queueEntries(docs, filter) : counts });
+      return 0;
+    }
+    print(io, `Queues ${at ? 'as they stood at' : 'at'} ${shortTime(when)}${values.library ? ` for ${values.library}` : ''}`);
+    if (!counts.length) return print(io, 'No request is in any queue.'), 0;
+    if (values.ids) {
+      for (const l of queueEntries(docs, filter)) print(io, `${l.library} ${l.role} / ${l.queue} (${l.requestIds.length}): ${l.requestIds.join(' ')}`);
+      return 0;
+    }
+    if (values.library) print(io, table(['role', 'queue', 'requests'], counts.map((c) => [c.role, c.queue, String(c.count)])));
+    else print(io, table(['role', 'queue', 'requests (all libraries)'], Object.entries(totals).flatMap(([role, qs]) => Object.entries(qs).map(([q, n]) => [role, q, String(n)]))));
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+async function readAll(app: Awaited<ReturnType<typeof openApp>>) {
+  const events = [];
+  for (let after = 0; ; ) {
+    const batch = await app.sqlite.events.readAll({ after, maxCount: 5_000 });
+    if (!batch.length) return events;
+    events.push(...batch);
+    after = batch[batch.length - 1]!.position;
+  }
+}
+
+function eventsUntil<T extends { metadata: { time?: unknown } }>(events: T[], at: string): T[] {
+  return events.filter((e) => typeof e.metadata.time === 'string' && e.metadata.time <= at);
+}

@@ -1,0 +1,31 @@
+import { REQUEST_SUMMARIES_PROJECTION, computeStatistics, formatStatistics, type RequestSummaryDoc } from '@interlend/ill';
+import { openApp } from '../app';
+import { parse, timeFlag } from '../args';
+import { resolveDbPath } from '../config';
+import { print, printJson, UsageError, type CliIo } from '../io';
+
+const USAGE = 'interlend stats [--library CODE] [--since TIME] [--now TIME] [--db PATH] [--json]';
+
+/** Fill rate, unfilled and cancelled counts, turnaround and lender response times, from the request summaries. */
+export async function statsCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv, { library: { type: 'string' }, since: { type: 'string' }, now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  if (values.help) return print(io, `usage: ${USAGE}`), 0;
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
+  const since = timeFlag(values.since, 'since');
+  const nowFlag = timeFlag(values.now, 'now');
+  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
+  try {
+    if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
+    await app.runtime.runner.catchUp(app.runtime.projections);
+    const stored = await app.sqlite.readModels.query(REQUEST_SUMMARIES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
+    const stats = computeStatistics(
+      stored.map((d) => d.doc as unknown as RequestSummaryDoc),
+      { now: nowFlag ?? app.clock.now().toISOString(), since, library: values.library },
+    );
+    if (values.json) printJson(io, stats);
+    else print(io, formatStatistics(stats));
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
