@@ -20,9 +20,17 @@ export function describeIllState(snapshot: SnapshotFrom<IllMachine>): string {
 /** The command types whose events the snapshot's state could accept (guards ignored), in lifecycle order. */
 export function allowedIllCommands(snapshot: SnapshotFrom<IllMachine>): string[] {
   if (snapshot.status !== 'active') return [];
-  const events = new Set<string>(__unsafe_getAllOwnEventDescriptors(snapshot));
-  return COMMAND_TYPES.filter((command) => COMMAND_EVENTS[command].some((e) => events.has(e)));
+  // The events a state accepts depend on the state alone (guards are ignored), not on the context.
+  const stateName = describeIllState(snapshot);
+  let allowed = allowedByState.get(stateName);
+  if (!allowed) {
+    const events = new Set<string>(__unsafe_getAllOwnEventDescriptors(snapshot));
+    allowed = COMMAND_TYPES.filter((command) => COMMAND_EVENTS[command].some((e) => events.has(e)));
+    allowedByState.set(stateName, allowed);
+  }
+  return [...allowed];
 }
+const allowedByState = new Map<string, string[]>();
 
 const contextOf = (state: WorkflowState<IllMachine> | undefined): IllContext | undefined => state?.snapshot.context as IllContext | undefined;
 

@@ -38,8 +38,7 @@ export async function openApp(dbPath: string, options: OpenAppOptions = {}): Pro
     const ids = options.ids ?? uuidV7Ids;
     const directory = await loadDirectory(sqlite.events);
     const services: IllServices = { directory: directory ?? new Directory({ libraries: [] }) };
-    let runtime: IllRuntime;
-    runtime = new WorkflowRuntime({
+    const runtime: IllRuntime = new WorkflowRuntime({
       workflow: illRequestWorkflow,
       services,
       store: sqlite.events,
