@@ -58,10 +58,12 @@ export interface RotaEntry {
   library: string;
   status: RotaEntryStatus;
   reason: RotaReason;
-  /** The library's days to respond for this request's service type (before any rush shortening). */
-  daysToRespond: number;
-  closures: Closure[];
-  lastResort: boolean;
+  /** The library's days to respond for this request's service type (before any rush shortening). Candidates only. */
+  daysToRespond?: number;
+  /** The library's closures: on candidates (business days for its deadline) and on the borrower's own entry (business days for its answers). */
+  closures?: Closure[];
+  /** Candidates only. */
+  lastResort?: boolean;
 }
 
 export interface LenderRef {

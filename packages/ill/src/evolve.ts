@@ -96,7 +96,7 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
     case 'RotaBuilt':
       return {
         ...next,
-        rota: event.data.entries.map((e) => ({ ...e, closures: e.closures.map((c) => ({ ...c })), requestedAt: null, answeredAt: null, lastAnswer: null, outcome: null, leftAt: null })),
+        rota: event.data.entries.map((e) => ({ ...e, ...(e.closures ? { closures: e.closures.map((c) => ({ ...c })) } : {}), requestedAt: null, answeredAt: null, lastAnswer: null, outcome: null, leftAt: null })),
       };
     case 'ConditionalAnswered': {
       const offered = event.data.offeredCost ?? next.costs.offered;

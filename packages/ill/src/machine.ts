@@ -153,7 +153,8 @@ export const illMachine = setup({
     selectNextLender: assign(({ context, event }) => {
       const next = nextCandidate(context);
       if (!next) return {};
-      const days = responseDays(next.daysToRespond, context.request?.serviceLevel ?? 'Normal');
+      // Candidates always carry daysToRespond (the rota policy sets it); 4 is the directory's default.
+      const days = responseDays(next.daysToRespond ?? 4, context.request?.serviceLevel ?? 'Normal');
       return {
         current: next.position,
         lender: next.library,

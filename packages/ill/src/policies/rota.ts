@@ -68,14 +68,23 @@ export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
   );
 
   let regular = 0;
-  const entry = (r: (typeof ranked)[number], status: RotaEntry['status'], reason: RotaReason): Omit<RotaEntry, 'position'> => ({
-    library: r.library.code,
-    status,
-    reason,
-    daysToRespond: daysToRespondFor(r.library, input.serviceType),
-    closures: r.library.closures.map((c) => ({ from: c.from, to: c.to, reason: c.reason })),
-    lastResort: r.library.lendingPolicy === 'lastResort',
-  });
+  // Skipped entries say only who and why: a rota lists every library of the directory, and the
+  // RotaBuilt event should not grow with what is never used. The borrower's own entry keeps its
+  // closures (its answer deadlines skip them).
+  const closuresOf = (r: (typeof ranked)[number]) => r.library.closures.map((c) => ({ from: c.from, to: c.to, reason: c.reason }));
+  const entry = (r: (typeof ranked)[number], status: RotaEntry['status'], reason: RotaReason): Omit<RotaEntry, 'position'> =>
+    status === 'candidate'
+      ? {
+          library: r.library.code,
+          status,
+          reason,
+          daysToRespond: daysToRespondFor(r.library, input.serviceType),
+          closures: closuresOf(r),
+          lastResort: r.library.lendingPolicy === 'lastResort',
+        }
+      : r.library.code === input.borrower
+        ? { library: r.library.code, status, reason, closures: closuresOf(r) }
+        : { library: r.library.code, status, reason };
   const candidates: Omit<RotaEntry, 'position'>[] = [];
   const skipped: Omit<RotaEntry, 'position'>[] = [];
   for (const r of ranked) {
