@@ -23,6 +23,6 @@ export type { TimerRun } from './timers/timerWorker';
 export { EffectDispatcher } from './effects/effectDispatcher';
 export type { EffectHandler, EffectContext } from './effects/effectDispatcher';
 export { InMemoryEventStore, validateAppend, checkExpectedRevision } from './eventStore/inMemoryEventStore';
-export { InMemoryReadModelStore, validateCommit, compareCodePoints } from './projections/inMemoryReadModelStore';
+export { InMemoryReadModelStore, validateCommit, compareCodePoints, docToJson } from './projections/inMemoryReadModelStore';
 export { WorkflowRuntime } from './runtime/workflowRuntime';
 export type { WorkflowRuntimeOptions } from './runtime/workflowRuntime';

@@ -33,7 +33,8 @@ export function lenderOutcome(event: IllMachineEvent): string | null {
   }
 }
 
-const LENDER_ANSWERS: Partial<Record<IllEventType, string>> = {
+/** Event types that are a lender's answer, and the answer's name (a lender's first answer sets answeredAt). */
+export const LENDER_ANSWERS: Readonly<Partial<Record<IllEventType, string>>> = {
   ExpectToSupplyAnswered: 'ExpectToSupply',
   WillSupplyAnswered: 'WillSupply',
   ConditionalAnswered: 'Conditional',

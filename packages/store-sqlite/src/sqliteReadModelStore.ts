@@ -1,5 +1,5 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { ConcurrencyError, validateCommit, ValidationError } from '@interlend/engine';
+import { docToJson, ConcurrencyError, validateCommit } from '@interlend/engine';
 import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
 import { toStoreError } from './appendEvents';
 import { migrate } from './schema';
@@ -56,7 +56,7 @@ export class SqliteReadModelStore implements ReadModelStore {
             deleteDoc.run(projection, write.key);
             continue;
           }
-          upsertDoc.run(projection, write.key, docJson(write.doc, write.key));
+          upsertDoc.run(projection, write.key, docToJson(write.doc, write.key));
           if (write.index) for (const value of write.index) insertIndex.run(projection, value, write.key);
         }
         upsertCheckpoint.run(projection, checkpoint.next);
@@ -167,12 +167,3 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 }
 
-function docJson(doc: Doc, key: string): string {
-  try {
-    const json = JSON.stringify(doc);
-    if (json === undefined) throw new TypeError('not a JSON value');
-    return json;
-  } catch (error) {
-    throw new ValidationError(`document '${key}' is not JSON: ${(error as Error).message}`, { issues: [{ path: key, message: 'not serializable as JSON' }] }, { cause: error });
-  }
-}

@@ -82,6 +82,8 @@ async function commandThroughput(sync: Sync) {
   const raw: number[] = [];
   const ratios: number[] = [];
   let commands = 0;
+  // One round to warm up the JIT on both sides, not counted.
+  await rawRun(sync, (await engineRun(sync)).groups);
   for (let r = 0; r < ROUNDS; r++) {
     const e = await engineRun(sync);
     const w = await rawRun(sync, e.groups);
@@ -124,6 +126,7 @@ async function rebuild() {
   const rebuildRates: number[] = [];
   const ratios: number[] = [];
   let events = 0;
+  await runner.rebuild(projections); // warm-up, not counted
   for (let r = 0; r < ROUNDS; r++) {
     let started = performance.now();
     let n = 0;
@@ -158,7 +161,7 @@ async function main() {
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on this project's machine kind (2 cores, Node ${process.version}); medians of ${ROUNDS} alternating rounds.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on this project's machine kind (2 cores, Node ${process.version}); medians of ${ROUNDS} alternating rounds after one warm-up round.`,
     '',
     '| figure | engine | ceiling | engine / ceiling | target |',
     '|---|---|---|---|---|',

@@ -62,6 +62,8 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
   /** The stream's current state, or undefined when it has no events. */
   async load(streamId: string): Promise<WorkflowState<M> | undefined> {
     const cached = this.cache.get(streamId);
+    // The usual case: nothing was appended since the cache was filled. One key lookup says so.
+    if (cached && (await this.store.streamRevision(streamId)) === cached.revision) return cached;
     const newer = await this.store.readStream(streamId, { fromRevision: cached ? cached.revision + 1 : 0 });
     if (!cached && newer.length === 0) return undefined;
     if (newer.length === 0) return cached;

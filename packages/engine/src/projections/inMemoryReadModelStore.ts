@@ -49,7 +49,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
     // Serialize everything first: a write that is not JSON leaves the store unchanged.
     const entries = writes.map((write) => ({
       key: write.key,
-      entry: write.doc === null ? undefined : { json: toJson(write.doc, write.key), index: [...new Set(write.index ?? [])] },
+      entry: write.doc === null ? undefined : { json: docToJson(write.doc, write.key), index: [...new Set(write.index ?? [])] },
     }));
     const target = current ?? { checkpoint: undefined, docs: new Map<string, Entry>() };
     if (!current) this.data.set(projection, target);
@@ -129,7 +129,8 @@ export function compareCodePoints(a: string, b: string): number {
 /** Surrogates (astral code points) sort after U+E000..U+FFFF. */
 const codePointRank = (unit: number): number => (unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit);
 
-function toJson(doc: Doc, key: string): string {
+/** A document as JSON text; ValidationError naming the key when it is not JSON (a BigInt, a cycle). Shared by the adapters. */
+export function docToJson(doc: Doc, key: string): string {
   try {
     const json = JSON.stringify(doc);
     if (json === undefined) throw new TypeError('not a JSON value');

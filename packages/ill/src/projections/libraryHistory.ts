@@ -2,7 +2,7 @@ import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
 import type { Money } from '../commands';
 import { isTerminal } from '../events';
 import type { IllMachineEvent } from '../evolve';
-import { lenderOutcome } from '../evolve';
+import { LENDER_ANSWERS, lenderOutcome } from '../evolve';
 import { effectFacts, illMetadata, lenderRef, requestKey } from './storedIllEvent';
 
 export const REQUEST_SUMMARIES_PROJECTION = 'ill.request-summaries';
@@ -134,15 +134,7 @@ function newSummary(event: StoredEvent, time: string): RequestSummaryDoc {
   };
 }
 
-/** Event types that are a lender's answer (its first one sets answeredAt). */
-const ANSWERS: Readonly<Partial<Record<string, string>>> = {
-  ExpectToSupplyAnswered: 'ExpectToSupply',
-  WillSupplyAnswered: 'WillSupply',
-  ConditionalAnswered: 'Conditional',
-  RetryPossibleAnswered: 'RetryPossible',
-  LenderUnfilled: 'Unfilled',
-  Shipped: 'Shipped',
-};
+const ANSWERS: Readonly<Partial<Record<string, string>>> = LENDER_ANSWERS;
 
 function findTry(doc: RequestSummaryDoc, position: number | null): LenderTry | undefined {
   if (position === null) return undefined;
