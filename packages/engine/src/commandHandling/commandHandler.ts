@@ -77,7 +77,10 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
     const time = this.clock.now().toISOString();
     const command = validateCommand(this.workflow, input, time);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.load(command.streamId);
+      // Optimistic: the first attempt decides on the cached state without asking the store. If
+      // another process appended meanwhile, the expected revision refuses the append and the next
+      // attempt reads what is new (the retry also finds a duplicate applied elsewhere).
+      const current = (attempt === 1 ? this.cache.get(command.streamId) : undefined) ?? (await this.load(command.streamId));
       const seen = current?.commands.get(command.commandId);
       if (current && seen) return this.duplicateResult(current, command.commandId, seen);
 

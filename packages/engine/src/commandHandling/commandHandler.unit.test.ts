@@ -173,6 +173,31 @@ describe('CommandHandler', () => {
     expect((await a.load('s1'))!.stateName).toBe('approved');
   });
 
+  it('decides on its cached state, and a stale cache costs one refused append, not a wrong decision', async () => {
+    const store = new InMemoryEventStore();
+    const a = setup(store).handler;
+    const b = setup(store).handler;
+    await a.handle({ commandId: 'c1', streamId: 's1', type: 'open', data: { title: 'T' }, actor: author });
+    await b.handle({ commandId: 'c2', streamId: 's1', type: 'approve', actor: reviewer });
+    // a's cache still says 'open', where reject is allowed; the store says 'approved'
+    const e = await errorOf(a.handle({ commandId: 'c3', streamId: 's1', type: 'reject', data: { reason: 'late' }, actor: reviewer }));
+    expect(isIllegalStateError(e)).toBe(true);
+    expect((e as Error).message).toMatch(/state 'approved'/);
+    expect((await store.readStream('s1')).map((ev) => ev.type)).toEqual(['Opened', 'Approved']);
+  });
+
+  it('recognises a command another process already applied, even with a stale cache', async () => {
+    const store = new InMemoryEventStore();
+    const a = setup(store).handler;
+    const b = setup(store).handler;
+    await a.handle({ commandId: 'c1', streamId: 's1', type: 'open', data: { title: 'T' }, actor: author });
+    const first = await b.handle({ commandId: 'c2', streamId: 's1', type: 'comment', data: { text: 'x' }, actor: author });
+    const again = await a.handle({ commandId: 'c2', streamId: 's1', type: 'comment', data: { text: 'x' }, actor: author });
+    expect(again.duplicate).toBe(true);
+    expect(again.events.map((ev) => ev.id)).toEqual(first.events.map((ev) => ev.id));
+    expect(await store.readStream('s1')).toHaveLength(2);
+  });
+
   it('replaying the stored events reproduces every stored state after', async () => {
     const { handler, store } = setup();
     await handler.handle({ commandId: 'c1', streamId: 's1', type: 'open', data: { title: 'T' }, actor: author });
