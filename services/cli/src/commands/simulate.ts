@@ -33,7 +33,8 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
     projecting.done();
     const elapsedMs = Math.round(performance.now() - started);
     if (values.json) {
-      printJson(io, { ...summary, database: dbPath, elapsedMs });
+      // Nothing run-specific but the elapsed time: two runs with the same options print the same JSON.
+      printJson(io, { ...summary, elapsedMs });
     } else {
       print(io, `Simulated ${summary.requests} requests (+${summary.reRequests} re-requests) among ${summary.libraries} libraries, seed ${summary.seed}, ${summary.simulatedFrom.slice(0, 10)} to ${summary.simulatedTo.slice(0, 10)}.`);
       print(io, `${summary.events} events from ${summary.commands} commands and ${summary.deadlinesFired} deadlines in ${(elapsedMs / 1000).toFixed(1)} s -> ${dbPath}`);

@@ -25,7 +25,6 @@ interface SimulationJson {
   events: number;
   simulatedFrom: string;
   simulatedTo: string;
-  database: string;
   elapsedMs: number;
 }
 interface RequestRow {
@@ -89,7 +88,7 @@ const TURNAROUNDS = ['requestToShip', 'shipToReceipt', 'requestToReceipt'] as co
 const SIMULATION = ['simulate', '--requests', '60', '--seed', '4'];
 
 /** The simulation summary without what differs between two runs of it. */
-function withoutRunDetails({ elapsedMs: _elapsed, database: _database, ...rest }: SimulationJson): Omit<SimulationJson, 'elapsedMs' | 'database'> {
+function withoutRunDetails({ elapsedMs: _elapsed, ...rest }: SimulationJson): Omit<SimulationJson, 'elapsedMs'> {
   return rest;
 }
 
@@ -144,9 +143,9 @@ describe('simulate', () => {
     const first = await ws.json<SimulationJson>(...SIMULATION, '--db', 'first.db');
     const second = await ws.json<SimulationJson>(...SIMULATION, '--db', 'second.db');
 
-    expect(first.database).toBe(path.join(ws.dir, 'first.db'));
-    expect(second.database).toBe(path.join(ws.dir, 'second.db'));
+    // identical apart from the elapsed time: not even the database path is in it
     expect(withoutRunDetails(second)).toEqual(withoutRunDetails(first));
+    expect(typeof first.elapsedMs).toBe('number');
     expect(first.notTerminal).toEqual([]);
     expect(first.unexpectedRefusals).toEqual([]);
     const ended = Object.values(first.finalStates).reduce((a, b) => a + b, 0);
