@@ -27,7 +27,7 @@ export async function directoryCommand(argv: readonly string[], io: CliIo): Prom
   }
   if (sub === 'list') {
     if (file) throw new UsageError(`unexpected argument '${file}'\nusage: ${USAGE}`);
-    const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: false });
+    const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
     try {
       const libraries = app.directory?.list() ?? [];
       if (values.json) return printJson(io, { libraries }), 0;

@@ -16,7 +16,7 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'\nusage: ${USAGE}`);
   const at = timeFlag(values.at, 'at');
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: false });
+  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: !at });
   try {
     const all = await app.sqlite.events.readStream(requestId);
     if (all.length === 0) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);
