@@ -9,6 +9,7 @@ import { timersCommand } from './commands/timers';
 import { queuesCommand } from './commands/queues';
 import { statsCommand } from './commands/stats';
 import { rebuildCommand } from './commands/rebuild';
+import { libraryCommand } from './commands/library';
 import { UsageError, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   timers: { run: timersCommand, summary: 'fire due deadlines (run [--now TIME]) or list pending ones' },
   queues: { run: queuesCommand, summary: 'work queues per library and role (--at TIME: as they stood then)' },
   stats: { run: statsCommand, summary: 'fill rate, turnaround, lender response times' },
+  library: { run: libraryCommand, summary: "a library's history: what it borrowed and what it was asked to lend" },
   rebuild: { run: rebuildCommand, summary: 'rebuild read models from zero (--verify: compare with the live ones)' },
 };
 

@@ -520,6 +520,24 @@ describe('after a simulation', () => {
       expect(Object.values(t.buckets).reduce((a, b) => a + b, 0)).toBe(t.count);
     }
   });
+
+  it("shows a library's history: every request it borrowed, and every request it was asked to lend", async () => {
+    const ws = copyOfSimulation();
+    const { requests } = await ws.json<RequestsJson>('requests');
+    const borrower = requests[0]!.borrower;
+    const history = await ws.json<{ library: string; borrowed: { requestId: string; outcome: string }[]; lent: { requestId: string; borrower: string; askedAt: string | null }[] }>('library', borrower);
+    const own = requests.filter((r) => r.borrower === borrower);
+    expect(history.borrowed.map((r) => r.requestId).sort()).toEqual(own.map((r) => r.requestId).sort());
+    const states = new Map(own.map((r) => [r.requestId, r.state]));
+    for (const row of history.borrowed) expect(row.outcome).toBe(states.get(row.requestId));
+    for (const row of history.lent) {
+      expect(row.borrower).not.toBe(borrower);
+      expect(row.askedAt).not.toBeNull();
+    }
+    const unknown = await ws.run('library', 'NOPE');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/'NOPE' is not in the library directory/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
