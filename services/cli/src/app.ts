@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { ManualClock, SeededIds, WorkflowRuntime, systemClock, uuidV7Ids, type Clock, type IdGenerator, type Projection } from '@interlend/engine';
+import { ManualClock, WorkflowRuntime, systemClock, uuidV7Ids, type Clock, type IdGenerator, type Projection } from '@interlend/engine';
 import { Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, type IllServices } from '@interlend/ill';
 import { openSqlite, type SqliteHandle } from '@interlend/store-sqlite';
 import { UsageError } from './io';
@@ -64,4 +64,3 @@ export function clockAt(now: string | undefined): Clock {
   return new ManualClock(t);
 }
 
-export { SeededIds };

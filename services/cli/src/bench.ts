@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CommandHandler, ManualClock, ProjectionRunner, SeededIds, fold, timersProjection, type CommandInput, type NewEvent, type StoredEvent } from '@interlend/engine';
+import { CommandHandler, ManualClock, ProjectionRunner, SeededIds, fold, timersProjection, type CommandInput, type EventStore, type NewEvent, type StoredEvent } from '@interlend/engine';
 import { illProjections, illRequestWorkflow, parseDirectory, simulate } from '@interlend/ill';
 import { sampleDirectoryJson, sampleRequest, sampleShipment } from '@interlend/ill/testing';
 import { openSqlite, rawAppendBaseline } from '@interlend/store-sqlite';
@@ -47,12 +47,17 @@ function happyPath(requestId: string, n: number): CommandInput[] {
   ];
 }
 
+/** The ILL command handler over `store`, on a simulated clock with seeded ids (the same events every run). */
+function illHandler(store: EventStore) {
+  const clock = new ManualClock('2026-01-05T09:00:00.000Z');
+  return new CommandHandler({ workflow: illRequestWorkflow, store, services: { directory: parseDirectory(sampleDirectoryJson()) }, clock, ids: new SeededIds(1, clock) });
+}
+
 let run = 0;
 async function engineRun(sync: Sync): Promise<{ seconds: number; commands: number; groups: { streamId: string; events: NewEvent[]; expected: number | 'no_stream' }[] }> {
   const file = path.join(dir, `engine-${run++}.db`);
   const sqlite = openSqlite(file, { synchronous: sync });
-  const clock = new ManualClock('2026-01-05T09:00:00.000Z');
-  const handler = new CommandHandler({ workflow: illRequestWorkflow, store: sqlite.events, services: { directory: parseDirectory(sampleDirectoryJson()) }, clock, ids: new SeededIds(1, clock) });
+  const handler = illHandler(sqlite.events);
   const commands = Array.from({ length: REQUESTS }, (_, i) => happyPath(`REQ-${i}`, i)).flat();
   const groups: { streamId: string; events: NewEvent[]; expected: number | 'no_stream' }[] = [];
   const started = performance.now();
@@ -99,8 +104,7 @@ async function commandThroughput(sync: Sync) {
 async function replay() {
   const file = path.join(dir, 'replay.db');
   const sqlite = openSqlite(file);
-  const clock = new ManualClock('2026-01-05T09:00:00.000Z');
-  const handler = new CommandHandler({ workflow: illRequestWorkflow, store: sqlite.events, services: { directory: parseDirectory(sampleDirectoryJson()) }, clock, ids: new SeededIds(1, clock) });
+  const handler = illHandler(sqlite.events);
   for (const c of happyPath('REQ-R', 0)) await handler.handle(c);
   const events: StoredEvent[] = await sqlite.events.readStream('REQ-R');
   const N = 2000;

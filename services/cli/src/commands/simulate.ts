@@ -52,4 +52,3 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
   }
 }
 
-export const simulateUsage = USAGE;
