@@ -90,6 +90,10 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
       return [event('FilledLocally', command.data as IllCommandData['fillLocally'])];
     case 'notAvailableLocally': {
       const data = command.data as IllCommandData['notAvailableLocally'];
+      if (services.directory.list().length === 0) {
+        // A configuration problem, not the end of the rota: nothing is written, the request waits.
+        notAllowed(command, state, `no library directory is loaded, so no rota can be built for request ${command.streamId} (state '${state.stateName}'): import one first`);
+      }
       const preferred = data.preferredLenders ?? [];
       preferred.forEach((code, i) => {
         if (!services.directory.has(code)) invalid(`data.preferredLenders[${i}]`, `unknown library '${code}'`, type);

@@ -1,5 +1,7 @@
 import { parseDirectory } from './directory';
-import { borrowerActor, hubActor, illSpec, lenderActor, sampleDirectoryJson, sampleRequest, SAMPLE_TIME } from './testing';
+import { workflowSpec } from '@interlend/engine/testing';
+import { illRequestWorkflow } from './workflow';
+import { borrowerActor, hubActor, illSpec, lenderActor, sampleDirectoryJson, sampleRequest, SAMPLE_REQUEST_ID, SAMPLE_TIME } from './testing';
 
 const BORROWER = borrowerActor();
 
@@ -161,6 +163,15 @@ describe('the network check and building the rota', () => {
       .then([{ type: 'NotAvailableLocally' }, { type: 'RotaBuilt', data: { candidates: 0 } }])
       .thenState('unfilled');
     expect(outcome.effects).toEqual([{ type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'unfilled', lender: null, position: null } }]);
+  });
+
+  it('refuses to build a rota without a library directory, writing nothing', () => {
+    const history = illSpec(submitted).history!;
+    const spec = workflowSpec(illRequestWorkflow, { services: { directory: parseDirectory({ libraries: [] }) }, streamId: SAMPLE_REQUEST_ID, time: SAMPLE_TIME });
+    spec
+      .given(...history.events)
+      .when({ type: 'notAvailableLocally', actor: BORROWER })
+      .thenThrows('ILLEGAL_STATE', /no library directory is loaded, so no rota can be built .*state 'networkCheck'.*import one first/);
   });
 
   it('refuses an unknown preferred lender, naming it', () => {
