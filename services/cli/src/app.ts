@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { ManualClock, WorkflowRuntime, systemClock, uuidV7Ids, type Clock, type IdGenerator, type Projection } from '@interlend/engine';
-import { Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, type IllServices } from '@interlend/ill';
+import { COMMAND_PARTY, Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, type IllCommandType, type IllServices } from '@interlend/ill';
 import { openSqlite, type SqliteHandle } from '@interlend/store-sqlite';
 import { UsageError } from './io';
 
@@ -64,3 +64,8 @@ export function clockAt(now: string | undefined): Clock {
   return new ManualClock(t);
 }
 
+
+/** The commands a person may send now: what the state accepts, less the ones only the timer service sends. */
+export function allowedForPeople(runtime: IllRuntime, state: Parameters<IllRuntime['handler']['workflow']['allowedCommands']>[0]): string[] {
+  return runtime.handler.workflow.allowedCommands(state).filter((type) => COMMAND_PARTY[type as IllCommandType] !== 'system');
+}

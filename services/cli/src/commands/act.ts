@@ -1,5 +1,5 @@
 import { COMMAND_PARTY, type IllCommandType } from '@interlend/ill';
-import { openApp } from '../app';
+import { allowedForPeople, openApp } from '../app';
 import { parse, parseJson, readJsonFile } from '../args';
 import { resolveDbPath } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
@@ -25,7 +25,7 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
   try {
     const state = await app.runtime.handler.load(requestId);
     if (!state) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);
-    const allowed = app.runtime.handler.workflow.allowedCommands(state);
+    const allowed = allowedForPeople(app.runtime, state);
     if (values.allowed || !type) {
       if (values.json) printJson(io, { requestId, state: state.stateName, allowed });
       else print(io, `${requestId} is ${state.stateName}\nallowed now: ${allowed.join(', ') || 'none (it has ended)'}`);
@@ -43,7 +43,7 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
       values.role ??
       (values.as === 'hub' || party === 'hub' ? 'hub' : party === 'borrower' ? 'borrowing' : party === 'lender' ? 'lending' : values.as === borrower ? 'borrowing' : 'lending');
     const result = await app.runtime.execute({ commandId: app.ids.next(), streamId: requestId, type, data, actor: { id: values.as, role } });
-    const nowAllowed = app.runtime.handler.workflow.allowedCommands(result.state);
+    const nowAllowed = allowedForPeople(app.runtime, result.state);
     if (values.json) printJson(io, { requestId, state: result.state.stateName, events: result.events.map((e) => e.type), allowed: nowAllowed });
     else print(io, `${requestId} ${state.stateName} -> ${result.state.stateName} (${result.events.map((e) => e.type).join(', ')})\nallowed now: ${nowAllowed.join(', ') || 'none (it has ended)'}`);
     return 0;

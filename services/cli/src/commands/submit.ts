@@ -1,4 +1,4 @@
-import { openApp } from '../app';
+import { allowedForPeople, openApp } from '../app';
 import { parse, readJsonFile } from '../args';
 import { resolveDbPath } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
@@ -17,7 +17,7 @@ export async function submitCommand(argv: readonly string[], io: CliIo): Promise
     if (app.directory && !app.directory.has(values.as)) throw new UsageError(`--as: '${values.as}' is not in the library directory (see 'interlend directory list')`);
     const requestId = app.ids.next();
     const result = await app.runtime.execute({ commandId: app.ids.next(), streamId: requestId, type: 'submit', data, actor: { id: values.as, role: 'borrowing' } });
-    const allowed = app.runtime.handler.workflow.allowedCommands(result.state);
+    const allowed = allowedForPeople(app.runtime, result.state);
     if (values.json) printJson(io, { requestId, state: result.state.stateName, allowed });
     else print(io, `${requestId} ${result.state.stateName}\nallowed now: ${allowed.join(', ') || 'none'}`);
     return 0;
