@@ -10,6 +10,7 @@ import { queuesCommand } from './commands/queues';
 import { statsCommand } from './commands/stats';
 import { rebuildCommand } from './commands/rebuild';
 import { libraryCommand } from './commands/library';
+import { workerCommand } from './commands/worker';
 import { UsageError, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   queues: { run: queuesCommand, summary: 'work queues per library and role (--at TIME: as they stood then)' },
   stats: { run: statsCommand, summary: 'fill rate, turnaround, lender response times' },
   library: { run: libraryCommand, summary: "a library's history: what it borrowed and what it was asked to lend" },
+  worker: { run: workerCommand, summary: 'run until stopped: fire deadlines as they fall due, run effects, keep read models current' },
   rebuild: { run: rebuildCommand, summary: 'rebuild read models from zero (--verify: compare with the live ones)' },
 };
 
