@@ -52,11 +52,22 @@ export function timeline(rows: readonly HistoryRow[]): string {
   for (const r of rows) {
     const who = `${r.actor.id} (${r.actor.role})`;
     const transition = r.stateBefore === r.stateAfter ? r.stateAfter : `${r.stateBefore} -> ${r.stateAfter}`;
-    out.push(`#${String(r.revision + 1).padEnd(3)} ${shortTime(r.time)}  ${r.type.padEnd(24)} by ${who.padEnd(22)} ${transition}`);
-    const data = compactData(r.data);
+    // #N: the event's number in the request; @P: its position in the global log.
+    out.push(`#${String(r.revision + 1).padEnd(3)} @${String(r.position).padEnd(7)} ${shortTime(r.time)}  ${r.type.padEnd(24)} by ${who.padEnd(22)} ${transition}`);
+    const data = r.type === 'RotaBuilt' ? describeRota(r.data) : compactData(r.data, 2_000);
     if (data) out.push(`      ${data}`);
     const effects = r.effects.map((e) => (e as { type: string }).type).filter((t) => t !== 'cancelDeadline');
     if (effects.length) out.push(`      effects: ${effects.join(', ')}`);
   }
   return out.join('\n');
+}
+
+/** A RotaBuilt payload in a line: the lenders in order, then who was skipped and why (the JSON view has it all). */
+function describeRota(data: unknown): string {
+  const entries = ((data as { entries?: unknown }).entries ?? []) as { position: number; library: string; status: string; reason: string }[];
+  const candidates = entries.filter((e) => e.status === 'candidate').map((e) => `${e.position} ${e.library}${e.reason === 'in delivery network' ? '' : ` (${e.reason})`}`);
+  const skipped = new Map<string, string[]>();
+  for (const e of entries.filter((x) => x.status === 'skipped')) skipped.set(e.reason, [...(skipped.get(e.reason) ?? []), e.library]);
+  const why = [...skipped].map(([reason, libs]) => `${reason}: ${libs.join(' ')}`);
+  return `rota: ${candidates.join(', ') || 'no lender'}${why.length ? `; skipped: ${why.join('; ')}` : ''}`;
 }

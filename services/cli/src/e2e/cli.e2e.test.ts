@@ -371,7 +371,7 @@ describe('after a simulation', () => {
     expectOneLineError(await ws.run('requests', '--state', 'nowhere'), 2, "unknown state 'nowhere'");
   });
 
-  it("shows a request's history: every event with its number, time, actor and states, then the state", async () => {
+  it("shows a request's history: every event with its number, log position, time, actor and states, then the state", async () => {
     const ws = copyOfSimulation();
     const history = await longestHistory(ws);
 
@@ -383,7 +383,7 @@ describe('after a simulation', () => {
     history.events.forEach((e, i) => {
       const time = `${e.time.slice(0, 10)} ${e.time.slice(11, 16)}Z`;
       const states = e.stateBefore === e.stateAfter ? e.stateAfter : `${e.stateBefore} -> ${e.stateAfter}`;
-      expect(lines[i]).toMatch(new RegExp(`^#${e.revision + 1}\\s+${time}\\s+${e.type}\\s+by ${e.actor.id} \\(${e.actor.role}\\)\\s+${states.replace(/\./g, '\\.')}$`));
+      expect(lines[i]).toMatch(new RegExp(`^#${e.revision + 1}\\s+@${e.position}\\s+${time}\\s+${e.type}\\s+by ${e.actor.id} \\(${e.actor.role}\\)\\s+${states.replace(/\./g, '\\.')}$`));
     });
     expect(text.filter((l) => l !== '').at(-1)).toBe(`State: ${history.state}`);
     // The JSON: revisions 0..n-1 at rising log positions, each event starting where the previous one left off, ending in the state shown.
