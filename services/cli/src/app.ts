@@ -22,7 +22,10 @@ export interface OpenAppOptions {
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
   readonly projections?: readonly Projection[];
-  /** Fire the deadlines that are due (default true: "a due deadline fires when the store is next used"). */
+  /**
+   * Fire the deadlines that are due (default true: "a due deadline fires when the store is next
+   * used"). Firing settles the runtime, so the read models are current when openApp returns.
+   */
   readonly runDueTimers?: boolean;
 }
 

@@ -17,7 +17,6 @@ export async function libraryCommand(argv: readonly string[], io: CliIo): Promis
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
   try {
     if (app.directory && !app.directory.has(code)) throw new UsageError(`'${code}' is not in the library directory (see 'interlend directory list')`);
-    await app.runtime.runner.catchUp(app.runtime.projections);
     const docs = await app.sqlite.readModels.query(REQUEST_SUMMARIES_PROJECTION, { index: `library:${code}` });
     const history = libraryHistory(docs.map((d) => d.doc as unknown as RequestSummaryDoc), code);
     if (values.json) return printJson(io, { library: code, ...history }), 0;

@@ -26,7 +26,6 @@ export async function queuesCommand(argv: readonly string[], io: CliIo): Promise
     if (at) {
       docs = [...projectInMemory(queuesProjection, eventsUntil(await readAll(app), at)).values()];
     } else {
-      await app.runtime.runner.catchUp(app.runtime.projections);
       const stored = await app.sqlite.readModels.query(QUEUES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
       docs = stored.map((d) => d.doc as unknown as QueueDoc);
     }

@@ -17,7 +17,6 @@ export async function requestsCommand(argv: readonly string[], io: CliIo): Promi
   }
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
   try {
-    await app.runtime.runner.catchUp(app.runtime.projections);
     const docs = await app.sqlite.readModels.query(REQUESTS_PROJECTION, values.state ? { index: `state:${values.state}` } : {});
     const rows = docs.map((d) => d.doc as unknown as RequestDoc).sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : a.requestId < b.requestId ? -1 : 1));
     if (values.json) {

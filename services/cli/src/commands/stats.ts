@@ -16,7 +16,6 @@ export async function statsCommand(argv: readonly string[], io: CliIo): Promise<
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
   try {
     if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
-    await app.runtime.runner.catchUp(app.runtime.projections);
     const stored = await app.sqlite.readModels.query(REQUEST_SUMMARIES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
     const stats = computeStatistics(
       stored.map((d) => d.doc as unknown as RequestSummaryDoc),
