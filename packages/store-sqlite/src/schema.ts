@@ -62,6 +62,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'read models in tables of their own per projection (a rebuild drops and bulk-loads them); old read models dropped',
+    up: (db) => {
+      db.exec(`
+        -- Read models are disposable: they are dropped here and rebuilt from the log on next use.
+        DROP TABLE read_model_index;
+        DROP TABLE read_models;
+        DELETE FROM checkpoints;
+
+        -- Each projection keeps its documents in tables of its own, named after its number here:
+        -- rm_<id>_docs and rm_<id>_index (see sqliteReadModelStore.ts). Resetting a projection
+        -- drops its tables and its row; AUTOINCREMENT never hands a number out twice, so a
+        -- connection holding statements for dropped tables cannot write into new ones.
+        CREATE TABLE read_model_tables (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          projection TEXT    NOT NULL UNIQUE
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -81,8 +81,9 @@ describe('openSqlite', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(250);
   });
 
-  it('creates the schema pinned by the snapshot', () => {
-    const { db } = open(':memory:');
+  it('creates the schema pinned by the snapshot, with the tables of a projection', async () => {
+    const { db, readModels } = open(':memory:');
+    await readModels.commit('p', [{ key: 'k', doc: 1, index: ['v'] }], { expected: 0, next: 1 });
     const schema = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name").all();
     expect(schema).toMatchSnapshot();
   });
@@ -112,7 +113,7 @@ describe('openSqlite', () => {
     const raw = new Database(path);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(() => openSqlite(path)).toThrow(expect.objectContaining({ code: 'STORE', message: expect.stringMatching(/schema version 2.*upgrade/) }));
+    expect(() => openSqlite(path)).toThrow(expect.objectContaining({ code: 'STORE', message: expect.stringMatching(new RegExp(`schema version ${SCHEMA_VERSION + 1}.*upgrade`)) }));
   });
 
   it('keeps one connection for both stores, and closing the event store closes it', async () => {
@@ -325,6 +326,95 @@ describe('read-model commits and durability', () => {
       expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
       await expect(handle.readModels.commit('p', [], { expected: 0, next: 2 })).rejects.toMatchObject({ code: 'CONCURRENCY' });
       expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('read-model tables per projection', () => {
+  const count = (db: Database.Database, table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+
+  it('gives each projection tables of its own, and a reset drops them for new ones on the next commit', async () => {
+    const handle = openSqlite(':memory:');
+    try {
+      const rm = handle.readModels;
+      expect(rm.tableNames('a')).toBeUndefined();
+      await rm.commit('a', [{ key: 'k1', doc: { n: 1 }, index: ['x', 'y'] }, { key: 'k2', doc: { n: 2 }, index: ['x'] }], { expected: 0, next: 3 });
+      await rm.commit('b', [{ key: 'k1', doc: 'other' }], { expected: 0, next: 1 });
+      const a = rm.tableNames('a')!;
+      expect(a).not.toEqual(rm.tableNames('b'));
+      expect(count(handle.db, a.docs)).toBe(2);
+      expect(count(handle.db, a.index)).toBe(3);
+      // The stored index values let a rewrite remove exactly the old index rows.
+      await rm.commit('a', [{ key: 'k1', doc: { n: 11 }, index: ['z'] }, { key: 'k2', doc: null }], { expected: 3, next: 4 });
+      expect(handle.db.prepare(`SELECT value, key FROM ${a.index} ORDER BY value`).raw(true).all()).toEqual([['z', 'k1']]);
+      expect(await rm.query('a', { index: 'x' })).toEqual([]);
+      expect(await rm.query('a')).toEqual([{ key: 'k1', doc: { n: 11 } }]);
+
+      await rm.reset('a');
+      expect(rm.tableNames('a')).toBeUndefined();
+      expect(handle.db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN (?, ?)").pluck().get(a.docs, a.index)).toBe(0);
+      expect(await rm.query('a')).toEqual([]);
+      expect(await rm.getMany('a', ['k1'])).toEqual(new Map());
+      expect(await rm.projections()).toEqual(['b']);
+      await rm.commit('a', [{ key: 'k3', doc: 3, index: ['x'] }], { expected: 0, next: 9 });
+      const again = rm.tableNames('a')!;
+      expect(again.docs).not.toBe(a.docs); // numbers are never handed out twice
+      expect(await rm.query('a', { index: 'x' })).toEqual([{ key: 'k3', doc: 3 }]);
+      expect(await rm.query('b')).toEqual([{ key: 'k1', doc: 'other' }]);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('loads an empty read model with a key written twice in one commit as the last write says', async () => {
+    const handle = openSqlite(':memory:');
+    try {
+      await handle.readModels.commit('p', [{ key: 'k', doc: 1, index: ['old'] }, { key: 'k', doc: 2, index: ['new'] }, { key: 'gone', doc: 1 }, { key: 'gone', doc: null }], { expected: 0, next: 1 });
+      expect(await handle.readModels.query('p')).toEqual([{ key: 'k', doc: 2 }]);
+      expect(await handle.readModels.query('p', { index: 'old' })).toEqual([]);
+      expect(await handle.readModels.query('p', { index: 'new' })).toEqual([{ key: 'k', doc: 2 }]);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('lets a connection whose projection was reset and recreated by another connection use the new tables', async () => {
+    const path = newPath();
+    const one = openSqlite(path);
+    const two = openSqlite(path);
+    try {
+      await one.readModels.commit('p', [{ key: 'k', doc: 'first', index: ['v'] }], { expected: 0, next: 1 });
+      expect(await two.readModels.query('p', { index: 'v' })).toEqual([{ key: 'k', doc: 'first' }]); // two prepares statements for the first tables
+      await one.readModels.reset('p');
+      await one.readModels.commit('p', [{ key: 'k', doc: 'second', index: ['v'] }], { expected: 0, next: 2 });
+      expect(await two.readModels.query('p', { index: 'v' })).toEqual([{ key: 'k', doc: 'second' }]);
+      await two.readModels.commit('p', [{ key: 'k', doc: 'third', index: ['w'] }], { expected: 2, next: 3 });
+      expect(await one.readModels.query('p', { index: 'w' })).toEqual([{ key: 'k', doc: 'third' }]);
+      expect(await one.readModels.query('p', { index: 'v' })).toEqual([]);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('migrates a version-1 database by dropping its read models, which the runner rebuilds from the log', async () => {
+    const path = newPath();
+    mkdirSync(join(path, '..'), { recursive: true });
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.slice(0, 1));
+    rawAppendBaseline(old, 's', newEvents(2), 'no_stream');
+    old.prepare("INSERT INTO read_models (projection, key, doc) VALUES ('p', 'k', '1')").run();
+    old.prepare("INSERT INTO checkpoints (projection, position) VALUES ('p', 2)").run();
+    old.close();
+    const handle = openSqlite(path);
+    try {
+      expect(schemaVersion(handle.db)).toBe(SCHEMA_VERSION);
+      expect(await handle.events.headPosition()).toBe(2);
+      expect(await handle.readModels.checkpoint('p')).toBe(0);
+      expect(await handle.readModels.projections()).toEqual([]);
+      expect(handle.db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('read_models', 'read_model_index')").pluck().get()).toBe(0);
     } finally {
       await handle.close();
     }

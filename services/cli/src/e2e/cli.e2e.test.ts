@@ -6,7 +6,7 @@
 import { canonical, projectInMemory, type StoredEvent } from '@interlend/engine';
 import { illProjections, illRequestWorkflow, queuesForState, QUEUE_TABLE, REQUEST_SUMMARIES_PROJECTION, REQUESTS_PROJECTION, TERMINAL_STATES } from '@interlend/ill';
 import { sampleDirectoryJson, sampleRequest } from '@interlend/ill/testing';
-import { openSqlite } from '@interlend/store-sqlite';
+import { openSqlite, readModelTables } from '@interlend/store-sqlite';
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -101,6 +101,13 @@ function queueTotalsFor(states: readonly string[]): Totals {
     for (const queue of lending) totals.lending[queue] = (totals.lending[queue] ?? 0) + 1;
   }
   return totals;
+}
+
+/** The SQL table holding a projection's documents (one pair of tables per projection, see sqliteReadModelStore.ts). */
+function docsTable(db: Database.Database, projection: string): string {
+  const id = db.prepare('SELECT id FROM read_model_tables WHERE projection = ?').pluck().get(projection) as number | undefined;
+  if (id === undefined) throw new Error(`projection '${projection}' has no tables`);
+  return readModelTables(id).docs;
 }
 
 const count = (states: readonly string[], which: (state: string) => boolean): number => states.filter(which).length;
@@ -475,7 +482,7 @@ describe('after a simulation', () => {
     const { requests } = await ws.json<RequestsJson>('requests');
     const victim = requests.find((r) => r.state === 'completed')!;
     ws.sql((db) =>
-      db.prepare("UPDATE read_models SET doc = json_set(doc, '$.state', 'lost') WHERE projection = ? AND key = ?").run(REQUESTS_PROJECTION, victim.requestId),
+      db.prepare(`UPDATE ${docsTable(db, REQUESTS_PROJECTION)} SET doc = json_set(doc, '$.state', 'lost') WHERE key = ?`).run(victim.requestId),
     );
     expect((await ws.json<RequestsJson>('requests')).requests.find((r) => r.requestId === victim.requestId)?.state).toBe('lost');
 
@@ -629,7 +636,7 @@ describe('a rebuild killed mid-way', () => {
     const afterKill = ws.sql(checkpointOf);
     expect(afterKill).toBeGreaterThanOrEqual(killedAt);
     expect(afterKill).toBeLessThan(head);
-    const partial = ws.sql((db) => db.prepare('SELECT COUNT(*) FROM read_models WHERE projection = ?').pluck().get(REQUEST_SUMMARIES_PROJECTION) as number);
+    const partial = ws.sql((db) => db.prepare(`SELECT COUNT(*) FROM ${docsTable(db, REQUEST_SUMMARIES_PROJECTION)}`).pluck().get() as number);
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(summary.requests + summary.reRequests);
 
@@ -640,7 +647,7 @@ describe('a rebuild killed mid-way', () => {
     expect(verified.differences).toBe(0);
     expect(listed).toBe(summary.requests + summary.reRequests);
     const stored = ws.sql((db) => ({
-      summaries: db.prepare('SELECT COUNT(*) FROM read_models WHERE projection = ?').pluck().get(REQUEST_SUMMARIES_PROJECTION),
+      summaries: db.prepare(`SELECT COUNT(*) FROM ${docsTable(db, REQUEST_SUMMARIES_PROJECTION)}`).pluck().get(),
       requestStreams: db.prepare("SELECT COUNT(DISTINCT stream_id) FROM events WHERE json_extract(metadata, '$.workflow') = ?").pluck().get(illRequestWorkflow.name),
       checkpoint: checkpointOf(db),
     }));
@@ -649,7 +656,7 @@ describe('a rebuild killed mid-way', () => {
     const log = await readLog(ws.dbPath);
     for (const projection of illProjections) {
       const folded = projectInMemory(projection, log);
-      const rows = ws.sql((db) => db.prepare('SELECT key, doc FROM read_models WHERE projection = ?').all(projection.name) as { key: string; doc: string }[]);
+      const rows = ws.sql((db) => db.prepare(`SELECT key, doc FROM ${docsTable(db, projection.name)}`).all() as { key: string; doc: string }[]);
       expect({ projection: projection.name, documents: rows.length }).toEqual({ projection: projection.name, documents: folded.size });
       const differing = rows.filter((r) => canonical(JSON.parse(r.doc)) !== canonical(folded.get(r.key))).map((r) => r.key);
       expect({ projection: projection.name, differing }).toEqual({ projection: projection.name, differing: [] });
