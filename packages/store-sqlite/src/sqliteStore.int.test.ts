@@ -72,13 +72,16 @@ describe('openSqlite', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-64 * 1024);
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
   });
 
-  it("uses synchronous=NORMAL and another busy timeout when asked", () => {
-    const { db } = open(newPath(), { synchronous: 'normal', busyTimeoutMs: 250 });
+  it("uses synchronous=NORMAL, another busy timeout and another page cache when asked", () => {
+    const { db } = open(newPath(), { synchronous: 'normal', busyTimeoutMs: 250, cacheSizeMb: 8 });
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(250);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-8 * 1024);
+    expect(() => openSqlite(newPath(), { cacheSizeMb: 0 })).toThrow(expect.objectContaining({ code: 'STORE', message: expect.stringContaining('cacheSizeMb') }));
   });
 
   it('creates the schema pinned by the snapshot, with the tables of a projection', async () => {

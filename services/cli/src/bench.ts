@@ -135,7 +135,7 @@ async function rebuild() {
     let started = performance.now();
     let n = 0;
     for (let after = 0; ; ) {
-      const batch = await sqlite.events.readAll({ after, maxCount: 5_000 });
+      const batch = await sqlite.events.readAll({ after, maxCount: 1_000 });
       if (!batch.length) break;
       n += batch.length;
       after = batch[batch.length - 1]!.position;

@@ -15,7 +15,11 @@ export interface CatchUpProgress {
 }
 
 export interface CatchUpOptions {
-  /** Events read per batch. */
+  /**
+   * Events read per batch. Default 1,000: a batch's events are garbage once applied, and batches
+   * that fit V8's young generation are collected cheaply (measured on a rebuild of 28,562 events:
+   * reading took about 170 ms in batches of 1,000 to 2,500 and about 280 ms in batches of 5,000).
+   */
   readonly batchSize?: number;
   /** Stop after this global position (time travel and tests); default: the head. */
   readonly until?: number;
@@ -76,7 +80,7 @@ export class ProjectionRunner {
   async catchUp(projections: readonly Projection[], options: CatchUpOptions = {}): Promise<CatchUpResult> {
     if (projections.length === 0) return { events: 0, position: 0 };
     await this.resetOutdated(projections);
-    const batchSize = options.batchSize ?? 5_000;
+    const batchSize = options.batchSize ?? 1_000;
     const flushDocs = options.flushDocs ?? 20_000;
     const lanes: Lane[] = [];
     for (const p of projections) {
@@ -92,9 +96,15 @@ export class ProjectionRunner {
       const inRange = options.until === undefined ? batch : batch.filter((e) => e.position <= head);
       if (inRange.length === 0) break;
       const last = inRange[inRange.length - 1]!.position;
-      for (const lane of lanes) {
-        if (lane.applied >= last) continue;
-        await this.apply(lane, inRange, last);
+      const active = lanes.filter((lane) => lane.applied < last);
+      for (const lane of active) if (!lane.empty) await this.load(lane, inRange);
+      // Every document the batch touches is now cached (or known absent). One pass in log order
+      // feeds every projection the event while it is at hand.
+      for (const event of inRange) {
+        for (const lane of active) if (event.position > lane.applied) applyEvent(lane, event);
+      }
+      for (const lane of active) {
+        lane.applied = last;
         if (lane.dirty.size >= flushDocs) await this.flush(lane);
       }
       events += inRange.length;
@@ -105,41 +115,21 @@ export class ProjectionRunner {
     return { events, position: Math.min(...lanes.map((l) => l.committed)) };
   }
 
-  /** Applies the batch's events after `lane.applied` to the lane's cached documents (loading the missing ones). */
-  private async apply(lane: Lane, batch: readonly StoredEvent[], last: number): Promise<void> {
+  /** Loads into the lane's cache the documents the batch's events after `lane.applied` touch and the cache lacks. */
+  private async load(lane: Lane, batch: readonly StoredEvent[]): Promise<void> {
     const p = lane.projection;
-    const relevant: { event: StoredEvent; keys: readonly string[] }[] = [];
     const missing = new Set<string>();
     for (const event of batch) {
       if (event.position <= lane.applied) continue;
-      const keys = p.keys(event);
-      if (keys.length === 0) continue;
-      relevant.push({ event, keys });
-      if (!lane.empty) for (const k of keys) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
+      for (const k of p.keys(event)) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
     }
-    if (missing.size) {
-      const loaded = await this.readModels.getMany(p.name, [...missing]);
-      for (const k of missing) {
-        const doc = loaded.get(k);
-        if (doc === undefined) lane.absent.add(k);
-        else lane.docs.set(k, doc);
-      }
+    if (missing.size === 0) return;
+    const loaded = await this.readModels.getMany(p.name, [...missing]);
+    for (const k of missing) {
+      const doc = loaded.get(k);
+      if (doc === undefined) lane.absent.add(k);
+      else lane.docs.set(k, doc);
     }
-    for (const { event, keys } of relevant) {
-      for (const key of keys) {
-        const next = p.apply(lane.docs.get(key), event, key);
-        if (next === undefined) continue;
-        if (next === null) {
-          lane.docs.delete(key);
-          lane.absent.add(key);
-        } else {
-          lane.docs.set(key, next);
-          lane.absent.delete(key);
-        }
-        lane.dirty.add(key);
-      }
-    }
-    lane.applied = last;
   }
 
   /**
@@ -173,7 +163,7 @@ export class ProjectionRunner {
   /** Drops the projections' read models and builds them again from the first event. */
   async rebuild(projections: readonly Projection[], options: CatchUpOptions = {}): Promise<CatchUpResult> {
     for (const p of projections) await this.readModels.reset(p.name);
-    return this.catchUp(projections, { batchSize: 20_000, ...options });
+    return this.catchUp(projections, options);
   }
 
   /**
@@ -187,7 +177,7 @@ export class ProjectionRunner {
       const scratch: Projection = { ...p, name: `${p.name}#verify`, keys: p.keys.bind(p), apply: p.apply.bind(p), index: p.index?.bind(p) };
       await this.readModels.reset(scratch.name);
       try {
-        await this.catchUp([scratch], { batchSize: 20_000, ...options, until: live });
+        await this.catchUp([scratch], { ...options, until: live });
         const [a, b] = await Promise.all([this.readModels.query(p.name), this.readModels.query(scratch.name)]);
         const incremental = new Map(a.map((d) => [d.key, d.doc]));
         const rebuilt = new Map(b.map((d) => [d.key, d.doc]));
@@ -229,6 +219,23 @@ export class ProjectionRunner {
       projections.map((p) => ({ key: p.name, doc: p.version })),
       { expected: at, next: at },
     );
+  }
+}
+
+/** Applies one event to the lane's cached documents (all of them loaded or known absent). */
+function applyEvent(lane: Lane, event: StoredEvent): void {
+  const p = lane.projection;
+  for (const key of p.keys(event)) {
+    const next = p.apply(lane.docs.get(key), event, key);
+    if (next === undefined) continue;
+    if (next === null) {
+      lane.docs.delete(key);
+      lane.absent.add(key);
+    } else {
+      lane.docs.set(key, next);
+      lane.absent.delete(key);
+    }
+    lane.dirty.add(key);
   }
 }
 

@@ -21,12 +21,23 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
     { projection: { type: 'string' }, verify: { type: 'boolean' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } },
     USAGE,
   );
-  if (values.help) return print(io, `usage: ${USAGE}\nprojections: ${REBUILDABLE.map((p) => p.name).join(', ')}`), 0;
+  if (values.help) {
+    const help = [
+      `usage: ${USAGE}`,
+      '',
+      'Drops the read models and builds them again from the first event, one pass over the log.',
+      '--verify        build each one from zero beside the live one and compare; exit 1 on any difference',
+      '--batch-size N  events read per batch (default 1,000)',
+      '--commit-every N  commit once N documents changed (default 20,000; the rest at the end)',
+      `projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`,
+    ];
+    return print(io, help.join('\n')), 0;
+  }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   const chosen = values.projection ? REBUILDABLE.filter((p) => p.name === values.projection) : REBUILDABLE;
   if (!chosen.length) throw new UsageError(`--projection: no projection '${values.projection}'; projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`);
-  // Events read per batch, and documents changed before a commit with the checkpoint (the runner's rebuild defaults).
-  const tuning = { batchSize: intFlag(values['batch-size'], 'batch-size', 20_000), flushDocs: intFlag(values['commit-every'], 'commit-every', 20_000) };
+  // Events read per batch, and documents changed before a commit with the checkpoint (the runner's defaults).
+  const tuning = { batchSize: intFlag(values['batch-size'], 'batch-size', 1_000), flushDocs: intFlag(values['commit-every'], 'commit-every', 20_000) };
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: false });
   try {
     const runner = app.runtime.runner;

@@ -161,6 +161,15 @@ describe('simulate', () => {
     for (const state of Object.keys(first.finalStates)) expect(TERMINAL_STATES).toContain(state);
   });
 
+  it('refuses a stray argument (a database path without --db) instead of simulating into the default database', async () => {
+    const ws = workspace();
+    const result = await ws.run('simulate', '--requests', '5', 'elsewhere.db');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unexpected argument 'elsewhere.db' (the database is --db PATH)");
+    expect(existsSync(ws.dbPath)).toBe(false);
+    expect(existsSync(path.join(ws.dir, 'elsewhere.db'))).toBe(false);
+  });
+
   it('refuses a database that holds events, naming it and --reset, and starts over with --reset', async () => {
     const ws = workspace();
     const first = await ws.json<SimulationJson>('simulate', '--requests', '5', '--seed', '2');
