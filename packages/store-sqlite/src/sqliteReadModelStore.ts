@@ -95,7 +95,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async getMany(projection: string, keys: readonly string[]): Promise<Map<string, Doc>> {
-    return this.run(() => {
+    return this.read(() => {
       const found = new Map<string, Doc>();
       const s = this.tables(projection);
       if (!s) return found;
@@ -129,7 +129,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
     const limit = query.limit === undefined ? -1 : Math.max(0, query.limit);
     const { index, indexRange } = query;
-    return this.run(() => {
+    return this.read(() => {
       const s = this.tables(projection);
       if (!s) return [];
       const rows =
@@ -202,6 +202,14 @@ export class SqliteReadModelStore implements ReadModelStore {
     const prepared = prepareTables(this.db, id);
     this.statements.set(projection, prepared);
     return prepared;
+  }
+
+  /**
+   * A read in one transaction: the table lookup and the query see the same snapshot, so a reset
+   * by another connection in between (a rebuild dropping the tables) cannot fail the query.
+   */
+  private read<T>(work: () => T, what: string): T {
+    return this.run(() => (this.db.inTransaction ? work() : this.db.transaction(work).deferred()), what);
   }
 
   private run<T>(work: () => T, what: string): T {

@@ -402,6 +402,30 @@ describe('read-model tables per projection', () => {
     }
   });
 
+  it('answers a read from one snapshot even when another connection drops the tables between the lookup and the query', async () => {
+    const path = newPath();
+    const reader = openSqlite(path);
+    const other = openSqlite(path);
+    try {
+      await reader.readModels.commit('p', [{ key: 'k', doc: 'before', index: ['v'] }], { expected: 0, next: 1 });
+      // Interleave deterministically: the other connection resets 'p' right after the reader has looked its tables up.
+      const tableOf = (reader.readModels as unknown as { tableOf: { get(projection: string): number | undefined } }).tableOf;
+      const lookUp = tableOf.get.bind(tableOf);
+      let interleaved = 0;
+      tableOf.get = (projection: string) => {
+        const id = lookUp(projection);
+        if (interleaved++ === 0) void other.readModels.reset(projection); // synchronous underneath: the drop is committed on return
+        return id;
+      };
+      expect(await reader.readModels.query('p', { index: 'v' })).toEqual([{ key: 'k', doc: 'before' }]);
+      expect(other.readModels.tableNames('p')).toBeUndefined();
+      expect(await reader.readModels.query('p')).toEqual([]); // the next read sees the reset
+    } finally {
+      await reader.close();
+      await other.close();
+    }
+  });
+
   it('migrates a version-1 database by dropping its read models, which the runner rebuilds from the log', async () => {
     const path = newPath();
     mkdirSync(join(path, '..'), { recursive: true });
