@@ -17,6 +17,7 @@ export {
   queueEntries,
   queueCounts,
   queueLibraryIndex,
+  AGING_DAYS,
 } from './queues';
 export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
 export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex } from './libraryHistory';

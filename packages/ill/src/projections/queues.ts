@@ -11,11 +11,13 @@ export const BORROWING_QUEUES = [
   'awaiting lender answer',
   'conditional answer awaiting us',
   'in transit',
+  'not received',
   'received / in use',
   'renewal pending',
   'overdue',
   'recalled (item due back)',
   'return in transit',
+  'returned / complete?',
   'unfilled (to review)',
   'closed',
 ] as const;
@@ -55,12 +57,16 @@ export interface StateQueues {
  * its borrower, `lending` queues of its current lender only (a lender the rota left sees it no
  * more). `sourcing` is the instant between NotAvailableLocally and RotaBuilt (one command).
  *
- * Two memberships depend on the time you ask and are added by `queueMemberships(doc, at)`:
+ * Some memberships depend on the time you ask and are added by `queueMemberships(doc, at)`:
  * - lending 'expiring today': in 'new' and the lender's response deadline (`respondBy`) falls
  *   before the end of the asking day (a deadline already past but not yet timed out included);
  * - 'overdue' (both roles): in any `onLoan.*` state once the due instant (`dueAt`) has passed,
  *   before the timer's LoanOverdue moved it to `onLoan.overdue` (or while renewalPending /
- *   recalled / awaitingReturn, which stay put when the due date passes).
+ *   recalled / awaitingReturn, which stay put when the due date passes);
+ * - the aging rules borrowing staff chase by (see AGING_DAYS): 'not received' beside 'in
+ *   transit' once the item was shipped 7 days ago (a copy) or 14 (a loan) and has not arrived;
+ *   'returned / complete?' beside 'return in transit' once the return was shipped 30 days ago
+ *   and the lender has not checked it in.
  */
 export const QUEUE_TABLE = {
   needsReview: { borrowing: ['needs review'], lending: [] },
@@ -98,10 +104,25 @@ export function queuesForState(state: string): StateQueues {
   return (QUEUE_TABLE as Record<string, StateQueues>)[state] ?? NO_QUEUES;
 }
 
+/**
+ * Days after which a request needs chasing (OCLC Tipasa's aging rules), counted in calendar days
+ * from when it entered its state.
+ */
+export const AGING_DAYS = {
+  /** Shipped, not yet received: a copy. */
+  notReceivedCopy: 7,
+  /** Shipped, not yet received: a loan. */
+  notReceivedLoan: 14,
+  /** Returned by the borrower, not yet checked in by the lender. */
+  returnedNotCheckedIn: 30,
+} as const;
+
 /** One document per request: the queues it is in now, and what the time-dependent queues need. */
 export interface QueueDoc extends JsonObject {
   requestId: string;
   borrower: string;
+  /** 'Loan' or 'Copy' (for the 'not received' aging rule). */
+  serviceType: string;
   currentLender: string | null;
   position: number | null;
   state: string;
@@ -130,6 +151,7 @@ function newQueueDoc(event: StoredEvent, time: string): QueueDoc {
   return {
     requestId: event.streamId,
     borrower: '',
+    serviceType: '',
     currentLender: null,
     position: null,
     state: '',
@@ -150,7 +172,7 @@ export const queueLibraryIndex = (code: string): string => `library:${code}`;
  */
 export const queuesProjection: Projection<QueueDoc> = {
   name: QUEUES_PROJECTION,
-  version: 1,
+  version: 2,
   keys: requestKey,
   apply(current, event) {
     const meta = illMetadata(event);
@@ -158,9 +180,11 @@ export const queuesProjection: Projection<QueueDoc> = {
     const doc = current ?? newQueueDoc(event, meta.time);
     let changed = current === undefined;
     if (event.type === 'RequestSubmitted') {
-      const borrower = (event.data as { borrower?: string }).borrower ?? '';
+      const data = event.data as { borrower?: string; serviceType?: string };
+      const borrower = data.borrower ?? '';
       changed ||= borrower !== doc.borrower;
       doc.borrower = borrower;
+      doc.serviceType = data.serviceType ?? '';
     }
     const facts = effectFacts(meta);
     if (trackCurrentLender(doc, event, meta, facts.asked)) changed = true;
@@ -212,11 +236,19 @@ export interface QueueTime {
   readonly utcOffsetMinutes?: number;
 }
 
-/** Every queue the request is in at `at`: its state's entries plus 'expiring today' and 'overdue' when due. */
+/** Every queue the request is in at `at`: its state's entries plus the time-dependent ones (see QUEUE_TABLE). */
 export function queueMemberships(doc: QueueDoc, time: QueueTime): QueueEntry[] {
   const atMs = ms(time.at);
   const lender = doc.currentLender;
   const entries = doc.entries.slice();
+  const daysInState = (atMs - ms(doc.since)) / DAY_MS;
+  if (doc.borrower && doc.state === 'shipped') {
+    const days = doc.serviceType === 'Copy' ? AGING_DAYS.notReceivedCopy : AGING_DAYS.notReceivedLoan;
+    if (daysInState >= days) entries.push({ library: doc.borrower, role: 'borrowing', queue: 'not received' });
+  }
+  if (doc.borrower && doc.state === 'returnShipped' && daysInState >= AGING_DAYS.returnedNotCheckedIn) {
+    entries.push({ library: doc.borrower, role: 'borrowing', queue: 'returned / complete?' });
+  }
   if (lender && doc.respondBy && doc.state === 'withLender.requested' && ms(doc.respondBy) < endOfDay(atMs, time.utcOffsetMinutes ?? 0)) {
     entries.push({ library: lender, role: 'lending', queue: 'expiring today' });
   }

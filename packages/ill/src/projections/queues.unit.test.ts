@@ -181,6 +181,42 @@ describe('queues projection: lending queues', () => {
   });
 });
 
+describe('queues projection: aging (time-dependent borrowing queues)', () => {
+  it('adds "not received" beside "in transit" 14 days after a loan was shipped, and drops both on receipt', () => {
+    const log = new EventLog();
+    const r = log.request('R1').submit(t(0)).toLenders(t(1), ['LIB2']).ship(t(2));
+    expect(queuesOf(log, 'R1', t(2 + 14 * 24 - 1))).toEqual(['LIB1 borrowing: in transit', 'LIB2 lending: on loan']);
+    expect(queuesOf(log, 'R1', t(2 + 14 * 24))).toEqual(['LIB1 borrowing: in transit', 'LIB2 lending: on loan', 'LIB1 borrowing: not received']);
+    r.receive(t(2 + 15 * 24));
+    expect(queuesOf(log, 'R1', t(2 + 16 * 24))).toEqual(['LIB1 borrowing: received / in use', 'LIB2 lending: on loan']);
+  });
+
+  it('chases a copy after 7 days', () => {
+    const log = new EventLog();
+    log.request('R1').submit(t(0), { serviceType: 'Copy' }).toLenders(t(1), ['LIB2']).ship(t(2));
+    expect(queuesOf(log, 'R1', t(2 + 7 * 24 - 1))).not.toContain('LIB1 borrowing: not received');
+    expect(queuesOf(log, 'R1', t(2 + 7 * 24))).toContain('LIB1 borrowing: not received');
+  });
+
+  it('adds "returned / complete?" 30 days after the return was shipped and the lender has not checked it in', () => {
+    const log = new EventLog();
+    const r = log.request('R1').submit(t(0)).toLenders(t(1), ['LIB2']).ship(t(2)).receive(t(30)).checkOut(t(31)).shipReturn(t(200));
+    expect(queuesOf(log, 'R1', t(200 + 30 * 24 - 1))).toEqual(['LIB1 borrowing: return in transit', 'LIB2 lending: returned (to check in)']);
+    expect(queuesOf(log, 'R1', t(200 + 30 * 24))).toEqual(['LIB1 borrowing: return in transit', 'LIB2 lending: returned (to check in)', 'LIB1 borrowing: returned / complete?']);
+    r.checkIn(t(200 + 31 * 24));
+    expect(queuesOf(log, 'R1', t(200 + 32 * 24))).toEqual(['LIB1 borrowing: closed']);
+  });
+
+  it('lists the aging queues in display order, right after the queue they age in', () => {
+    const log = new EventLog();
+    log.request('R1').submit(t(0)).toLenders(t(1), ['LIB2']).ship(t(2));
+    const counts = queueCounts(docsOf(log), { library: 'LIB1', role: 'borrowing', at: t(2 + 20 * 24) }).map((c) => `${c.queue}=${c.count}`);
+    expect(counts.slice(3, 5)).toEqual(['in transit=1', 'not received=1']);
+    expect(counts).toContain('returned / complete?=0');
+    expect(counts.indexOf('returned / complete?=0')).toBe(counts.indexOf('return in transit=0') + 1);
+  });
+});
+
 describe('queue helpers', () => {
   function sampleLog(): EventLog {
     const log = new EventLog();
