@@ -26,8 +26,8 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
       `usage: ${USAGE}`,
       '',
       'Drops the read models and builds them again from the first event, one pass over the log.',
-      '--verify        build each one from zero beside the live one and compare; exit 1 on any difference',
-      '--batch-size N  events read per batch (default 1,000)',
+      '--verify          build each one from zero beside the live one and compare; exit 1 on any difference',
+      '--batch-size N    events read per batch (default 1,000)',
       '--commit-every N  commit once N documents changed (default 20,000; the rest at the end)',
       `projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`,
     ];
