@@ -2,7 +2,7 @@ export { openSqlite, openDatabase } from './openSqlite';
 export type { OpenSqliteOptions, SqliteHandle } from './openSqlite';
 export { SqliteEventStore } from './sqliteEventStore';
 export type { SqliteEventStoreOptions } from './sqliteEventStore';
-export { SqliteReadModelStore, readModelTables } from './sqliteReadModelStore';
+export { SqliteReadModelStore } from './sqliteReadModelStore';
 export { rawAppendBaseline } from './appendEvents';
 export { migrate, schemaVersion, MIGRATIONS, SCHEMA_VERSION } from './schema';
 export type { Migration } from './schema';

@@ -8,7 +8,7 @@ type Checkpoint = { readonly expected: number; readonly next: number };
 type DocRow = [key: string, doc: string];
 
 /** The tables of one projection's read model: `rm_<id>_docs` and `rm_<id>_index`. */
-export function readModelTables(id: number): { docs: string; index: string } {
+function readModelTables(id: number): { docs: string; index: string } {
   return { docs: `rm_${id}_docs`, index: `rm_${id}_index` };
 }
 

@@ -5,18 +5,34 @@ import { UsageError, type CliIo } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses flags strictly: an unknown flag or a missing value is a UsageError naming it. */
 /** The parsed flags, typed from the option table: boolean flags are booleans, the others strings. */
 export type Values<O extends Options> = { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string } & { help?: boolean };
 
-export function parse<O extends Options>(argv: readonly string[], options: O, usage: string): { values: Values<O>; positionals: string[] } {
+export interface PositionalRules {
+  /** How many positional arguments the command takes (default 0): one more is a UsageError naming it. */
+  readonly max?: number;
+  /** Said after a stray argument's name, e.g. '(the database is --db PATH)'. */
+  readonly strayHint?: string;
+}
+
+/**
+ * Parses flags strictly: an unknown flag, a missing value or a positional argument beyond
+ * `positionals.max` is a UsageError naming it (unless --help was asked for).
+ */
+export function parse<O extends Options>(argv: readonly string[], options: O, usage: string, positionals: PositionalRules = {}): { values: Values<O>; positionals: string[] } {
+  let parsed: { values: Values<O>; positionals: string[] };
   try {
-    const parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: parsed.values as Values<O>, positionals: parsed.positionals };
+    const result = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = { values: result.values as Values<O>, positionals: result.positionals };
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${message}\nusage: ${usage}`);
   }
+  const stray = parsed.positionals[positionals.max ?? 0];
+  if (stray !== undefined && !parsed.values.help) {
+    throw new UsageError(`unexpected argument '${stray}'${positionals.strayHint ? ` ${positionals.strayHint}` : ''}\nusage: ${usage}`);
+  }
+  return parsed;
 }
 
 /** A positive integer flag, with a default. */

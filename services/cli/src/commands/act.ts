@@ -13,11 +13,11 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
     argv,
     { as: { type: 'string' }, role: { type: 'string' }, data: { type: 'string' }, file: { type: 'string' }, allowed: { type: 'boolean' }, db: { type: 'string' }, json: { type: 'boolean' } },
     USAGE,
+    { max: 2 },
   );
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  const [requestId, type, ...extra] = positionals;
+  const [requestId, type] = positionals;
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'\nusage: ${USAGE}`);
   if (values.role && !ROLES.includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not '${values.role}'`);
   if (values.data && values.file) throw new UsageError('give the command data with --data or --file, not both');
 

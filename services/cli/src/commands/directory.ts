@@ -8,10 +8,9 @@ import { print, printJson, UsageError, type CliIo } from '../io';
 const USAGE = 'interlend directory import <file.json> [--db PATH] [--json] | interlend directory list [--db PATH] [--json]';
 
 export async function directoryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-  const [sub, file, ...extra] = positionals;
+  const { values, positionals } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, { max: 2 });
+  const [sub, file] = positionals;
   if (values.help || !sub) return print(io, `usage: ${USAGE}`), values.help ? 0 : 2;
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'\nusage: ${USAGE}`);
   if (sub === 'import') {
     if (!file) throw new UsageError(`directory import needs a file\nusage: ${USAGE}`);
     const json = readJsonFile(io, file, 'directory import');

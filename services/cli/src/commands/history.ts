@@ -10,11 +10,10 @@ const USAGE = 'interlend history <requestId> [--at TIME] [--db PATH] [--json]';
 
 /** Every event of a request in order, then its state; with --at, only what had happened by then (auditor time travel). */
 export async function historyCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { at: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parse(argv, { at: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, { max: 1 });
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  const [requestId, ...extra] = positionals;
+  const [requestId] = positionals;
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'\nusage: ${USAGE}`);
   const at = timeFlag(values.at, 'at');
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: !at });
   try {

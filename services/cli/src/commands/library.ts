@@ -9,11 +9,10 @@ const USAGE = 'interlend library <CODE> [--db PATH] [--json]';
 
 /** A library's history: every request it borrowed, and every request it was asked to lend, with outcomes and milestones. */
 export async function libraryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, { max: 1 });
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  const [code, ...extra] = positionals;
+  const [code] = positionals;
   if (!code) throw new UsageError(`a library code is required\nusage: ${USAGE}`);
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'\nusage: ${USAGE}`);
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
   try {
     if (app.directory && !app.directory.has(code)) throw new UsageError(`'${code}' is not in the library directory (see 'interlend directory list')`);

@@ -13,9 +13,8 @@ const USAGE = 'interlend queues [--library CODE] [--role borrowing|lending] [--a
  * --at: the queues as they stood then, folded from the events recorded up to that time.
  */
 export async function queuesCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { library: { type: 'string' }, role: { type: 'string' }, at: { type: 'string' }, ids: { type: 'boolean' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { library: { type: 'string' }, role: { type: 'string' }, at: { type: 'string' }, ids: { type: 'boolean' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   if (values.role !== undefined && values.role !== 'borrowing' && values.role !== 'lending') throw new UsageError(`--role must be borrowing or lending, not '${values.role}'`);
   const at = timeFlag(values.at, 'at');
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: !at });

@@ -16,7 +16,7 @@ export const REBUILDABLE: readonly Projection[] = [...illProjections, timersProj
  * zero beside the live ones and compares every document, exiting 1 on any difference.
  */
 export async function rebuildCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(
+  const { values } = parse(
     argv,
     { projection: { type: 'string' }, verify: { type: 'boolean' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } },
     USAGE,
@@ -33,7 +33,6 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
     ];
     return print(io, help.join('\n')), 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   const chosen = values.projection ? REBUILDABLE.filter((p) => p.name === values.projection) : REBUILDABLE;
   if (!chosen.length) throw new UsageError(`--projection: no projection '${values.projection}'; projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`);
   // Events read per batch, and documents changed before a commit with the checkpoint (the runner's defaults).

@@ -9,9 +9,8 @@ const USAGE = 'interlend requests [--state S] [--db PATH] [--json]';
 
 /** Request ids and current states, from the requests read model. */
 export async function requestsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { state: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}\nstates: ${STATE_NAMES.join(', ')}`), 0;
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   if (values.state && !(STATE_NAMES as readonly string[]).includes(values.state)) {
     throw new UsageError(`--state: unknown state '${values.state}'; states: ${STATE_NAMES.join(', ')}`);
   }

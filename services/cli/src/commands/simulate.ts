@@ -11,9 +11,8 @@ import { table } from '../format';
 const USAGE = 'interlend simulate [--requests N] [--libraries L] [--seed S] [--db PATH] [--reset] [--json]';
 
 export async function simulateCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { requests: { type: 'string' }, libraries: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, reset: { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { requests: { type: 'string' }, libraries: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, reset: { type: 'boolean' }, json: { type: 'boolean' } }, USAGE, { strayHint: '(the database is --db PATH)' });
   if (values.help) return print(io, `usage: ${USAGE}\n\nDrives N seeded requests to an end through the engine on a simulated clock.\n--reset deletes the database first; without it the database must be new.`), 0;
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (the database is --db PATH)\nusage: ${USAGE}`);
   const requests = intFlag(values.requests, 'requests', 200, 1, 1_000_000);
   const libraries = intFlag(values.libraries, 'libraries', 24, 3, 10_000);
   const seed = intFlag(values.seed, 'seed', 1, 0, 2 ** 32 - 1);

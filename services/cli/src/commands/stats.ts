@@ -8,9 +8,8 @@ const USAGE = 'interlend stats [--library CODE] [--since TIME] [--now TIME] [--d
 
 /** Fill rate, unfilled and cancelled counts, turnaround and lender response times, from the request summaries. */
 export async function statsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { library: { type: 'string' }, since: { type: 'string' }, now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { library: { type: 'string' }, since: { type: 'string' }, now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   const since = timeFlag(values.since, 'since');
   const nowFlag = timeFlag(values.now, 'now');
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });

@@ -6,9 +6,8 @@ import { print, printJson, UsageError, type CliIo } from '../io';
 const USAGE = 'interlend submit --as LIBRARY --file request.json [--db PATH] [--json]';
 
 export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { as: { type: 'string' }, file: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { as: { type: 'string' }, file: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   if (!values.as) throw new UsageError(`--as LIBRARY is required: the borrowing library that submits\nusage: ${USAGE}`);
   if (!values.file) throw new UsageError(`--file is required: the request as JSON\nusage: ${USAGE}`);
   const data = readJsonFile(io, values.file, '--file');

@@ -7,10 +7,9 @@ import { print, printJson, UsageError, type CliIo } from '../io';
 const USAGE = 'interlend timers run [--now TIME] [--db PATH] [--json] | interlend timers list [--db PATH] [--json]';
 
 export async function timersCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-  const [sub, ...extra] = positionals;
+  const { values, positionals } = parse(argv, { now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, { max: 1 });
+  const [sub] = positionals;
   if (values.help || !sub) return print(io, `usage: ${USAGE}`), values.help ? 0 : 2;
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'\nusage: ${USAGE}`);
   if (sub !== 'run' && sub !== 'list') throw new UsageError(`unknown timers command '${sub}'\nusage: ${USAGE}`);
   const clock = clockAt(values.now);
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, clock, runDueTimers: false });

@@ -3,7 +3,7 @@ import { openApp } from '../app';
 import { intFlag, parse } from '../args';
 import { resolveDbPath } from '../config';
 import { shortTime } from '../format';
-import { print, UsageError, type CliIo } from '../io';
+import { print, type CliIo } from '../io';
 
 const USAGE = 'interlend worker [--interval MS] [--db PATH] [--json]';
 
@@ -14,9 +14,8 @@ const USAGE = 'interlend worker [--interval MS] [--db PATH] [--json]';
  * clock. With --json, one JSON object per line per event worth reporting.
  */
 export async function workerCommand(argv: readonly string[], io: CliIo, options: { signal?: AbortSignal; clock?: Clock } = {}): Promise<number> {
-  const { values, positionals } = parse(argv, { interval: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { interval: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\nusage: ${USAGE}`);
   const intervalMs = intFlag(values.interval, 'interval', 1_000, 10, 3_600_000);
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: false, clock: options.clock });
   const stop = new AbortController();

@@ -6,7 +6,7 @@
 import { canonical, projectInMemory, type StoredEvent } from '@interlend/engine';
 import { illProjections, illRequestWorkflow, queuesForState, QUEUE_TABLE, REQUEST_SUMMARIES_PROJECTION, REQUESTS_PROJECTION, TERMINAL_STATES } from '@interlend/ill';
 import { sampleDirectoryJson, sampleRequest } from '@interlend/ill/testing';
-import { openSqlite, readModelTables } from '@interlend/store-sqlite';
+import { openSqlite, SqliteReadModelStore } from '@interlend/store-sqlite';
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -105,9 +105,9 @@ function queueTotalsFor(states: readonly string[]): Totals {
 
 /** The SQL table holding a projection's documents (one pair of tables per projection, see sqliteReadModelStore.ts). */
 function docsTable(db: Database.Database, projection: string): string {
-  const id = db.prepare('SELECT id FROM read_model_tables WHERE projection = ?').pluck().get(projection) as number | undefined;
-  if (id === undefined) throw new Error(`projection '${projection}' has no tables`);
-  return readModelTables(id).docs;
+  const tables = new SqliteReadModelStore(db).tableNames(projection);
+  if (!tables) throw new Error(`projection '${projection}' has no tables`);
+  return tables.docs;
 }
 
 const count = (states: readonly string[], which: (state: string) => boolean): number => states.filter(which).length;
