@@ -188,8 +188,7 @@ export class ProjectionRunner {
         }
       } finally {
         await this.readModels.reset(scratch.name);
-        const at = await this.readModels.checkpoint(PROJECTION_VERSIONS);
-        await this.readModels.commit(PROJECTION_VERSIONS, [{ key: scratch.name, doc: null }], { expected: at, next: at });
+        await this.forgetVersion(scratch.name);
       }
     }
     return differences;
@@ -212,13 +211,28 @@ export class ProjectionRunner {
     await this.recordVersions(outdated);
   }
 
-  private async recordVersions(projections: readonly Projection[]): Promise<void> {
-    const at = await this.readModels.checkpoint(PROJECTION_VERSIONS);
-    await this.readModels.commit(
-      PROJECTION_VERSIONS,
-      projections.map((p) => ({ key: p.name, doc: p.version })),
-      { expected: at, next: at },
-    );
+  private forgetVersion(name: string): Promise<void> {
+    return this.writeVersions([{ key: name, doc: null }]);
+  }
+
+  private recordVersions(projections: readonly Projection[]): Promise<void> {
+    return this.writeVersions(projections.map((p) => ({ key: p.name, doc: p.version })));
+  }
+
+  /**
+   * Writes projection versions without moving their checkpoint. Another process writing at the same
+   * time is no failure (compare-and-set on an unchanged checkpoint): read it again and retry.
+   */
+  private async writeVersions(writes: DocWrite[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const at = await this.readModels.checkpoint(PROJECTION_VERSIONS);
+      try {
+        await this.readModels.commit(PROJECTION_VERSIONS, writes, { expected: at, next: at });
+        return;
+      } catch (error) {
+        if (!isConcurrencyError(error) || attempt >= 10) throw error;
+      }
+    }
   }
 }
 

@@ -1,0 +1,143 @@
+import { ConcurrencyError } from '../errors';
+import { compareCodePoints, docToJson, validateCommit } from './inMemoryReadModelStore';
+import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from './types';
+
+/** The index values of a document of `projection`, as its projection computes them. */
+export type IndexOf = (projection: string, doc: Doc, key: string) => readonly string[];
+
+interface Change {
+  /** JSON text of the new document, or null when deleted. */
+  readonly json: string | null;
+  readonly index: readonly string[];
+}
+
+interface Layer {
+  checkpoint: number;
+  readonly docs: Map<string, Change>;
+  /** The projection was reset here: nothing of the base shows through. */
+  readonly reset: boolean;
+  /** A commit reached the overlay (so the projection has a checkpoint here). */
+  committed: boolean;
+}
+
+/**
+ * A read-model store that reads through to `base` and keeps every write in memory: the base is
+ * never written. A reader uses it to bring read models up to the head of the log for one answer
+ * without writing (a read-only database, or any read that must not change the store): the
+ * projection runner catches up into the overlay, queries merge the overlay's documents over the
+ * base's. Passes the read-model contract suite.
+ *
+ * A range query orders documents by their lowest index value in the range; for base documents the
+ * overlay learns that value from `indexOf` (the projections' own `index` functions).
+ */
+export class OverlayReadModelStore implements ReadModelStore {
+  private readonly layers = new Map<string, Layer>();
+  private commits: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly base: ReadModelStore,
+    private readonly indexOf: IndexOf = () => [],
+  ) {}
+
+  /** Whether anything was written to the overlay (the base is then behind what this store shows). */
+  get changed(): boolean {
+    return this.layers.size > 0;
+  }
+
+  async checkpoint(projection: string): Promise<number> {
+    const layer = this.layers.get(projection);
+    return layer ? layer.checkpoint : this.base.checkpoint(projection);
+  }
+
+  async getMany(projection: string, keys: readonly string[]): Promise<Map<string, Doc>> {
+    const layer = this.layers.get(projection);
+    if (!layer) return this.base.getMany(projection, keys);
+    const found = new Map<string, Doc>();
+    const rest: string[] = [];
+    for (const key of keys) {
+      const change = layer.docs.get(key);
+      if (change) {
+        if (change.json !== null) found.set(key, JSON.parse(change.json) as Doc);
+      } else if (!layer.reset) rest.push(key);
+    }
+    if (rest.length > 0) for (const [key, doc] of await this.base.getMany(projection, rest)) found.set(key, doc);
+    return found;
+  }
+
+  async commit(projection: string, writes: readonly DocWrite[], checkpoint: { readonly expected: number; readonly next: number }): Promise<void> {
+    validateCommit(projection, writes, checkpoint);
+    // One commit at a time: the checkpoint check and the write must not interleave with another's.
+    const previous = this.commits;
+    let done!: () => void;
+    this.commits = new Promise<void>((resolve) => (done = resolve));
+    await previous;
+    try {
+      await this.commitNow(projection, writes, checkpoint);
+    } finally {
+      done();
+    }
+  }
+
+  private async commitNow(projection: string, writes: readonly DocWrite[], checkpoint: { readonly expected: number; readonly next: number }): Promise<void> {
+    const stored = await this.checkpoint(projection);
+    if (stored !== checkpoint.expected) {
+      throw new ConcurrencyError(`projection '${projection}' is at checkpoint ${stored}, not ${checkpoint.expected}; nothing was written`, {
+        projection,
+        expected: checkpoint.expected,
+        actual: stored,
+      });
+    }
+    // Serialize everything first: a write that is not JSON leaves the overlay unchanged.
+    const changes = writes.map((w) => [w.key, { json: w.doc === null ? null : docToJson(w.doc, w.key), index: w.doc === null ? [] : [...new Set(w.index ?? [])] }] as const);
+    const layer = this.layers.get(projection) ?? { checkpoint: stored, docs: new Map<string, Change>(), reset: false, committed: false };
+    for (const [key, change] of changes) layer.docs.set(key, change);
+    layer.checkpoint = checkpoint.next;
+    layer.committed = true;
+    this.layers.set(projection, layer);
+  }
+
+  async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
+    const layer = this.layers.get(projection);
+    if (!layer) return this.base.query(projection, query);
+    const { index, indexRange, limit } = query;
+    const inRange = (values: readonly string[]): string | undefined => {
+      if (!indexRange) return '';
+      let lowest: string | undefined;
+      for (const v of values) {
+        if (compareCodePoints(v, indexRange.from) >= 0 && compareCodePoints(v, indexRange.to) < 0 && (lowest === undefined || compareCodePoints(v, lowest) < 0)) lowest = v;
+      }
+      return lowest;
+    };
+    const matches: { key: string; doc: Doc; order: string }[] = [];
+    if (!layer.reset) {
+      for (const { key, doc } of await this.base.query(projection, { index, indexRange })) {
+        if (layer.docs.has(key)) continue;
+        // The base matched it, so one of its index values is in the range: find the lowest.
+        matches.push({ key, doc, order: inRange(this.indexOf(projection, doc, key)) ?? indexRange?.from ?? '' });
+      }
+    }
+    for (const [key, change] of layer.docs) {
+      if (change.json === null) continue;
+      if (index !== undefined && !change.index.includes(index)) continue;
+      const order = inRange(change.index);
+      if (order === undefined) continue;
+      matches.push({ key, doc: JSON.parse(change.json) as Doc, order });
+    }
+    matches.sort((a, b) => (indexRange ? compareCodePoints(a.order, b.order) : 0) || compareCodePoints(a.key, b.key));
+    const selected = limit === undefined ? matches : matches.slice(0, Math.max(0, limit));
+    return selected.map(({ key, doc }) => ({ key, doc }));
+  }
+
+  async reset(projection: string): Promise<void> {
+    this.layers.set(projection, { checkpoint: 0, docs: new Map(), reset: true, committed: false });
+  }
+
+  async projections(): Promise<string[]> {
+    const names = new Set(await this.base.projections());
+    for (const [name, layer] of this.layers) {
+      if (layer.reset) names.delete(name);
+      if (layer.committed) names.add(name);
+    }
+    return [...names].sort(compareCodePoints);
+  }
+}
