@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatCount, hasControlCharacters, jsonBytes, LIMITS } from './limits';
 
 /**
  * The commands of an ILL request: the zod schema of each command's `data` (what the CLI, HTTP and
@@ -26,16 +27,35 @@ export function isIsoDateTime(value: string): boolean {
   return ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)) && isIsoDate(value.slice(0, 10));
 }
 
+/**
+ * The latest year a date in a command may have. A due date of 9999-12-31 ends in the year 10000 in
+ * UTC, which an ISO date-time with four year digits (a deadline's `at`) cannot say: found by the
+ * property tests. No loan, closure or need-before date comes near it.
+ */
+export const LATEST_YEAR = 9000;
+const notTooLate = (v: string): boolean => Number(v.slice(0, 4)) <= LATEST_YEAR;
+const tooLate = { message: `must not be after the year ${LATEST_YEAR}` };
+
 /** An ISO date (YYYY-MM-DD). */
-export const isoDate = z.string().refine(isIsoDate, { message: 'must be an ISO date (YYYY-MM-DD)' });
+export const isoDate = z.string().refine(isIsoDate, { message: 'must be an ISO date (YYYY-MM-DD)', abort: true }).refine(notTooLate, tooLate);
 /** An ISO date or date-time (a due date may be either). */
 export const isoDateOrDateTime = z
   .string()
-  .refine((v) => isIsoDate(v) || isIsoDateTime(v), { message: 'must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm:ssZ)' });
+  .refine((v) => isIsoDate(v) || isIsoDateTime(v), { message: 'must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm:ssZ)', abort: true })
+  .refine(notTooLate, tooLate);
 
 const text = z.string().trim().min(1, { message: 'must not be empty' });
-const note = text.max(2000).optional();
-const libraryCode = z.string().trim().min(1, { message: 'must be a library code' }).max(64);
+const note = text.max(LIMITS.note).optional();
+const shortText = text.max(LIMITS.shortText);
+/** A code or id: no control or bidi characters (they would act on a terminal that prints it). */
+export const safeCode = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: `must be ${what}` })
+    .max(max)
+    .refine((v) => !hasControlCharacters(v), { message: 'must not contain control or bidi characters' });
+export const libraryCode = safeCode(LIMITS.libraryCode, 'a library code');
 
 export const MoneySchema = z.strictObject({
   amount: z.number().finite().nonnegative({ message: 'must be a number >= 0' }),
@@ -88,20 +108,21 @@ export type LossKind = (typeof LOSS_KINDS)[number];
 
 export const MaterialSchema = z.strictObject({
   format: z.enum(MATERIAL_FORMATS),
-  title: text.max(1000),
-  author: text.max(500).optional(),
-  isbn: text.max(32).optional(),
-  issn: text.max(32).optional(),
-  oclcNumber: text.max(32).optional(),
-  edition: text.max(200).optional(),
-  volume: text.max(200).optional(),
+  title: text.max(LIMITS.title),
+  author: text.max(LIMITS.author).optional(),
+  isbn: text.max(LIMITS.identifier).optional(),
+  issn: text.max(LIMITS.identifier).optional(),
+  oclcNumber: text.max(LIMITS.identifier).optional(),
+  edition: shortText.optional(),
+  volume: shortText.optional(),
   publicationYear: z.number().int().min(0).max(9999).optional(),
-  flags: z.array(z.enum(MATERIAL_FLAGS)).optional(),
+  /** At most one of each flag. */
+  flags: z.array(z.enum(MATERIAL_FLAGS)).max(MATERIAL_FLAGS.length).optional(),
 });
 export type Material = z.infer<typeof MaterialSchema>;
 
 /** Optional on every lender command: the rota position the lender answers for; refused unless it is the current one. */
-const rotaPosition = z.number().int().positive().optional();
+const rotaPosition = z.number().int().positive().max(LIMITS.libraries).optional();
 
 // ---------------------------------------------------------------------------------------------
 // Command data schemas
@@ -112,15 +133,15 @@ export const SubmitSchema = z.strictObject({
   material: MaterialSchema,
   maximumCost: MoneySchema,
   needBefore: isoDate.optional(),
-  patronRef: text.max(200).optional(),
+  patronRef: shortText.optional(),
   note,
   /** Set on re-requests: the request this one replaces. */
-  relatedRequestId: text.max(200).optional(),
+  relatedRequestId: safeCode(LIMITS.requestReference, 'a request id').optional(),
 });
 export const ApproveSchema = z.strictObject({ note });
-export const RejectSchema = z.strictObject({ reason: text.max(2000) });
+export const RejectSchema = z.strictObject({ reason: text.max(LIMITS.note) });
 export const FillLocallySchema = z.strictObject({ note });
-export const NotAvailableLocallySchema = z.strictObject({ preferredLenders: z.array(libraryCode).optional(), note });
+export const NotAvailableLocallySchema = z.strictObject({ preferredLenders: z.array(libraryCode).max(LIMITS.preferredLenders).optional(), note });
 
 export const ExpectToSupplySchema = z.strictObject({ note, rotaPosition });
 export const WillSupplySchema = z.strictObject({ note, rotaPosition });
@@ -130,42 +151,42 @@ export const RejectConditionsSchema = z.strictObject({ note });
 export const RetryPossibleSchema = z.strictObject({ reason: z.enum(RETRY_REASONS), note, rotaPosition });
 export const CannotSupplySchema = z.strictObject({ reason: z.enum(UNFILLED_REASONS), note, rotaPosition });
 export const ShipSchema = z.strictObject({
-  itemIds: z.array(text.max(200)).min(1, { message: 'must list at least one item id' }),
+  itemIds: z.array(shortText).min(1, { message: 'must list at least one item id' }).max(LIMITS.itemIds),
   dueDate: isoDateOrDateTime,
   cost: MoneySchema,
-  trackingId: text.max(200).optional(),
-  sentVia: text.max(200).optional(),
-  conditions: z.array(text.max(200)).optional(),
+  trackingId: shortText.optional(),
+  sentVia: shortText.optional(),
+  conditions: z.array(shortText).max(LIMITS.conditions).optional(),
   note,
   rotaPosition,
 });
 
-export const CancelSchema = z.strictObject({ reason: text.max(2000), continueWithNextLender: z.boolean().optional() });
+export const CancelSchema = z.strictObject({ reason: text.max(LIMITS.note), continueWithNextLender: z.boolean().optional() });
 export const AcceptCancelSchema = z.strictObject({ note, rotaPosition });
 export const RefuseCancelSchema = z.strictObject({ note, rotaPosition });
 
-export const ReceiveSchema = z.strictObject({ itemIds: z.array(text.max(200)).min(1).optional(), note });
+export const ReceiveSchema = z.strictObject({ itemIds: z.array(shortText).min(1).max(LIMITS.itemIds).optional(), note });
 export const ReportMisdeliveredSchema = z.strictObject({ receivedBy: libraryCode, note });
-export const RerouteSchema = z.strictObject({ trackingId: text.max(200).optional(), note });
-export const ReturnMisdeliveredSchema = z.strictObject({ trackingId: text.max(200).optional(), note });
-export const ReportWrongItemSchema = z.strictObject({ note: text.max(2000) });
+export const RerouteSchema = z.strictObject({ trackingId: shortText.optional(), note });
+export const ReturnMisdeliveredSchema = z.strictObject({ trackingId: shortText.optional(), note });
+export const ReportWrongItemSchema = z.strictObject({ note: text.max(LIMITS.note) });
 
 export const CheckOutToPatronSchema = z.strictObject({ note });
 export const RequestRenewalSchema = z.strictObject({ note });
 export const GrantRenewalSchema = z.strictObject({ dueDate: isoDateOrDateTime, note, rotaPosition });
 export const DenyRenewalSchema = z.strictObject({ note, rotaPosition });
 export const RecallSchema = z.strictObject({ note, rotaPosition });
-export const ShipReturnSchema = z.strictObject({ trackingId: text.max(200).optional(), note });
+export const ShipReturnSchema = z.strictObject({ trackingId: shortText.optional(), note });
 export const CheckInSchema = z.strictObject({ note, rotaPosition });
 
-export const CloseSchema = z.strictObject({ reason: text.max(2000) });
+export const CloseSchema = z.strictObject({ reason: text.max(LIMITS.note) });
 export const ReportLostSchema = z.strictObject({ kind: z.enum(LOSS_KINDS), note });
 export const ReRequestSchema = z.strictObject({ note });
 /** The engine's DeadlineCommandData, sent by the timer worker. */
-export const DeadlineReachedSchema = z.strictObject({ name: text, key: z.string(), at: z.string().refine(isIsoDateTime, { message: 'must be an ISO date-time' }) });
+export const DeadlineReachedSchema = z.strictObject({ name: shortText, key: z.string().max(LIMITS.shortText), at: z.string().refine(isIsoDateTime, { message: 'must be an ISO date-time' }) });
 
-/** Schema of `data` for each command type, as the WorkflowDefinition wants it. */
-export const commandSchemas = {
+/** Schema of each command type's `data` (sizes of its fields included, not of the whole). */
+const dataSchemas = {
   submit: SubmitSchema,
   approve: ApproveSchema,
   reject: RejectSchema,
@@ -199,6 +220,35 @@ export const commandSchemas = {
   reRequest: ReRequestSchema,
   deadlineReached: DeadlineReachedSchema,
 } as const;
+
+type DataSchemas = typeof dataSchemas;
+
+/**
+ * A schema that first refuses `data` whose JSON is over `LIMITS.commandDataBytes` (the issue is
+ * at `data`), then parses it with `schema`: a command of many fields, each within its own limit,
+ * still has a bounded size.
+ */
+function sizeLimited<S extends z.ZodType>(schema: S): z.ZodType<z.output<S>, z.input<S>> {
+  const whole = z.unknown().superRefine((value, ctx) => {
+    let bytes: number;
+    try {
+      bytes = jsonBytes(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return;
+    }
+    if (bytes > LIMITS.commandDataBytes) {
+      ctx.addIssue({ code: 'custom', message: `is ${formatCount(bytes)} bytes as JSON; a command's data may have at most ${formatCount(LIMITS.commandDataBytes)}` });
+    }
+  });
+  // The pipe's input is typed unknown; what a client should send is the schema's input.
+  return whole.pipe(schema) as unknown as z.ZodType<z.output<S>, z.input<S>>;
+}
+
+/** Schema of `data` for each command type, as the WorkflowDefinition wants it: the whole size, then the fields. */
+export const commandSchemas = Object.fromEntries(Object.entries(dataSchemas).map(([type, schema]) => [type, sizeLimited(schema)])) as {
+  readonly [K in keyof DataSchemas]: z.ZodType<z.output<DataSchemas[K]>, z.input<DataSchemas[K]>>;
+};
 
 export type IllCommandType = keyof typeof commandSchemas;
 /** Every command type, in lifecycle order (the order `allowedCommands` lists them). */

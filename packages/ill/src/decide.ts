@@ -10,6 +10,7 @@ import { conditionalRespondBy } from './machine';
 import { costDiffersFromOffer, costLimit, exceeds, formatMoney, offerAcceptable, shipmentCostAllowed } from './policies/costs';
 import { dueInstant } from './policies/businessDays';
 import { buildRota } from './policies/rota';
+import { LIMITS } from './limits';
 
 /** Read-only services `decide` consults. */
 export interface IllServices {
@@ -43,6 +44,22 @@ function notAllowed(command: ValidatedCommand, state: DecideState, why?: string)
   throw new IllegalStateError(`${prefix}; allowed now: ${allowed.length ? allowed.join(', ') : 'none'}`, { state: state.stateName, allowed, command: command.type });
 }
 
+/** Every library code in command data names a library of the directory. */
+function knownLibrary(directory: Directory, code: string, path: string, type: string): void {
+  if (directory.has(code)) return;
+  invalid(path, `unknown library '${code}'${directory.list().length ? '' : ' (no library directory is loaded)'}`, type);
+}
+
+/**
+ * A new request's id has at most LIMITS.requestId characters, leaving room for the re-request ids
+ * derived from it (`R-r1`); a re-request's (it names the request it replaces) is bounded by the
+ * engine's stream-id limit, which also refuses control characters in every id.
+ */
+function checkRequestId(command: ValidatedCommand, data: IllCommandData['submit']): void {
+  const id = command.streamId;
+  if (!data.relatedRequestId && id.length > LIMITS.requestId) invalid('streamId', `a request id may have at most ${LIMITS.requestId} characters, not ${id.length}`, command.type);
+}
+
 function lenderRef(context: IllContext): LenderRef {
   return { lender: context.lender ?? '', position: context.current ?? 0 };
 }
@@ -60,6 +77,7 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
   const type = command.type as IllCommandType;
   if (type === 'submit') {
     const data = command.data as unknown as IllCommandData['submit'];
+    checkRequestId(command, data);
     // Screening is decided here, at the edge, and recorded: a later change of the policy never
     // changes how an old request folds.
     return [event('RequestSubmitted', { requestId: command.streamId, borrower: command.actor.id, ...data, screening: screen(data) })];
@@ -95,9 +113,7 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
         notAllowed(command, state, `no library directory is loaded, so no rota can be built for request ${command.streamId} (state '${state.stateName}'): import one first`);
       }
       const preferred = data.preferredLenders ?? [];
-      preferred.forEach((code, i) => {
-        if (!services.directory.has(code)) invalid(`data.preferredLenders[${i}]`, `unknown library '${code}'`, type);
-      });
+      preferred.forEach((code, i) => knownLibrary(services.directory, code, `data.preferredLenders[${i}]`, type));
       const entries = buildRota(services.directory, {
         requestId: command.streamId,
         borrower: context.borrower ?? '',
@@ -213,6 +229,9 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
     }
     case 'reportMisdelivered': {
       const { receivedBy, note } = command.data as IllCommandData['reportMisdelivered'];
+      knownLibrary(services.directory, receivedBy, 'data.receivedBy', type);
+      // The borrower is where the item should be: it is received (receive), or the wrong item
+      // (reportWrongItem). The lender is a possible address: a parcel returned to its sender.
       if (receivedBy === context.borrower) invalid('data.receivedBy', `is the borrower ${receivedBy}: an item at the borrower is received (receive), or the wrong item (reportWrongItem)`, type);
       return [event('Misdelivered', { ...lenderRef(context), receivedBy, note })];
     }

@@ -132,6 +132,8 @@ export { illRequestWorkflow, ILL_WORKFLOW, allowedIllCommands, describeIllState 
 export type { IllServices } from './workflow';
 
 export { saveDirectory, loadDirectory, DIRECTORY_STREAM, DIRECTORY_IMPORTED } from './persistence/directoryRepository';
+export type { SavedDirectory } from './persistence/directoryRepository';
+export { LIMITS, CONTROL_CHARACTERS, hasControlCharacters, utf8Bytes, jsonBytes } from './limits';
 export { reRequestEffect } from './effects/reRequest';
 export { simulate, SCENARIOS } from './simulation/simulator';
 export type { SimulationOptions, SimulationSummary, Scenario } from './simulation/simulator';

@@ -42,7 +42,7 @@ describe('submitting a request', () => {
     ['data.serviceType', { serviceType: 'Borrow' }],
     ['data.serviceLevel', { serviceLevel: 'Yesterday' }],
     ['data.needBefore', { needBefore: '2026-02-30' }],
-    ['data.material.flags.0', { material: { format: 'book', title: 'x', flags: ['famous'] } }],
+    ['data.material.flags[0]', { material: { format: 'book', title: 'x', flags: ['famous'] } }],
   ])('refuses invalid data naming %s', (field, override) => {
     const outcome = illSpec().when({ type: 'submit', data: { ...sampleRequest(), ...override }, actor: BORROWER });
     outcome.thenThrows('VALIDATION', field);

@@ -52,6 +52,16 @@ describe('misdelivery and wrong items', () => {
     illSpec(shipped).when({ type: 'reportMisdelivered', data: { receivedBy: 'LIB1' }, actor: hubActor }).thenThrows('VALIDATION', 'data.receivedBy: is the borrower LIB1');
   });
 
+  it('refuses a misdelivery to a library that is not in the directory, naming data.receivedBy', () => {
+    illSpec(shipped).when({ type: 'reportMisdelivered', data: { receivedBy: 'NOPE' }, actor: hubActor }).thenThrows('VALIDATION', "data.receivedBy: unknown library 'NOPE'");
+    // the library that says it received the item must exist too
+    illSpec(shipped).when({ type: 'reportMisdelivered', data: { receivedBy: 'LIB99' }, actor: lenderActor('LIB99') }).thenThrows('VALIDATION', "data.receivedBy: unknown library 'LIB99'");
+  });
+
+  it('takes a parcel returned to the lender that sent it as a misdelivery (it can be rerouted to the borrower)', () => {
+    illSpec(shipped).when({ type: 'reportMisdelivered', data: { receivedBy: 'LIB2' }, actor: LIB2 }).then([{ type: 'Misdelivered', data: { receivedBy: 'LIB2', lender: 'LIB2' } }]).thenState('misdelivered');
+  });
+
   it('reroutes the item to the borrower', () => {
     const outcome = illSpec(misdelivered).when({ type: 'reroute', data: { trackingId: 'TRK9' }, actor: hubActor }).then([{ type: 'Rerouted', data: { from: 'LIB5', to: 'LIB1', trackingId: 'TRK9' } }]).thenState('shipped');
     expect(outcome.after!.snapshot.context).toMatchObject({ misdeliveredTo: null, trackingId: 'TRK9' });

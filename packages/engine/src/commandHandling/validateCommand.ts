@@ -3,43 +3,81 @@ import { ValidationError } from '../errors';
 import type { JsonObject } from '../eventStore/types';
 import type { CommandInput, ValidatedCommand, WorkflowDefinition } from '../workflow/types';
 
-/** Turns a zod error into "field: message" issues with dotted paths. */
+/** Turns a zod error into "field: message" issues with paths like `data.itemIds[2].id`. */
 export function zodIssues(error: ZodError, prefix = ''): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
-    message: issue.message,
-  }));
+  return error.issues.map((issue) => {
+    let path = prefix;
+    for (const part of issue.path) path += typeof part === 'number' ? `[${part}]` : path ? `.${String(part)}` : String(part);
+    return { path: path || '(root)', message: issue.message };
+  });
 }
 
-const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
+/**
+ * Lengths (UTF-16 code units) of the envelope's strings. A command id must hold a stream id and
+ * more: the timer worker's are `deadline:<stream>:<name>:<key>:<at>`.
+ */
+export const ENVELOPE_LIMITS = { commandId: 400, streamId: 200, actorId: 128, actorRole: 64 } as const;
 
-/** Checks the envelope and the command's data against its schema; stamps the time. */
+/**
+ * Characters no id may hold, because a terminal or text renderer acts on them: C0 controls, DEL,
+ * C1 controls, and the bidi embedding, override and isolate characters.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** Issues shown in an error's message; all of them are in `details.issues`. */
+const ISSUES_IN_MESSAGE = 10;
+
+/** What is wrong with one id of the envelope, or undefined. */
+function idProblem(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string' || value.trim().length === 0) return 'required, a non-empty string';
+  if (value.length > max) return `at most ${max} characters, not ${value.length}`;
+  if (CONTROL_CHARACTERS.test(value)) return 'must not contain control or bidi characters';
+  return undefined;
+}
+
+/** A value as an error message may quote it: a string cut to 64 characters, anything else by its kind. */
+function quote(value: unknown): string {
+  if (typeof value !== 'string') return value === null ? 'null' : `(${typeof value})`;
+  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** Checks the envelope and the command's data against its schema; stamps the time. Whatever it is given, it throws nothing but a ValidationError. */
 export function validateCommand(workflow: WorkflowDefinition, input: CommandInput, time: string): ValidatedCommand {
+  const envelope: Record<string, unknown> = isRecord(input) ? input : {};
+  const actor: Record<string, unknown> = isRecord(envelope.actor) ? envelope.actor : {};
   const problems: { path: string; message: string }[] = [];
-  if (!nonEmpty(input.commandId)) problems.push({ path: 'commandId', message: 'required, a non-empty string' });
-  if (!nonEmpty(input.streamId)) problems.push({ path: 'streamId', message: 'required, a non-empty string' });
-  if (!input.actor || !nonEmpty(input.actor.id)) problems.push({ path: 'actor.id', message: 'required, a non-empty string' });
-  if (!input.actor || !nonEmpty(input.actor.role)) problems.push({ path: 'actor.role', message: 'required, a non-empty string' });
-  const schema = Object.prototype.hasOwnProperty.call(workflow.commands, input.type) ? workflow.commands[input.type] : undefined;
-  if (!schema) {
-    problems.push({ path: 'type', message: `unknown command '${String(input.type)}'; known: ${Object.keys(workflow.commands).join(', ')}` });
-  }
-  if (problems.length) throw new ValidationError(describe(input.type, problems), { issues: problems });
-  const parsed = schema!.safeParse(input.data ?? {});
+  const check = (path: string, value: unknown, max: number) => {
+    const message = idProblem(value, max);
+    if (message) problems.push({ path, message });
+  };
+  check('commandId', envelope.commandId, ENVELOPE_LIMITS.commandId);
+  check('streamId', envelope.streamId, ENVELOPE_LIMITS.streamId);
+  check('actor.id', actor.id, ENVELOPE_LIMITS.actorId);
+  check('actor.role', actor.role, ENVELOPE_LIMITS.actorRole);
+  const type = envelope.type;
+  const schema = typeof type === 'string' && Object.prototype.hasOwnProperty.call(workflow.commands, type) ? workflow.commands[type] : undefined;
+  if (!schema) problems.push({ path: 'type', message: `unknown command '${quote(type)}'; known: ${Object.keys(workflow.commands).join(', ')}` });
+  if (problems.length) throw new ValidationError(describe(type, problems), { issues: problems });
+  const parsed = schema!.safeParse(envelope.data ?? {});
   if (!parsed.success) {
     const issues = zodIssues(parsed.error, 'data');
-    throw new ValidationError(describe(input.type, issues), { issues });
+    throw new ValidationError(describe(type, issues), { issues });
   }
   return {
-    commandId: input.commandId,
-    streamId: input.streamId,
-    type: input.type,
+    commandId: envelope.commandId as string,
+    streamId: envelope.streamId as string,
+    type: type as string,
     data: parsed.data as JsonObject,
-    actor: { id: input.actor.id, role: input.actor.role },
+    actor: { id: actor.id as string, role: actor.role as string },
     time,
   };
 }
 
 function describe(type: unknown, issues: { path: string; message: string }[]): string {
-  return `invalid command '${String(type)}': ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+  const shown = issues.slice(0, ISSUES_IN_MESSAGE).map((i) => `${i.path}: ${i.message}`);
+  if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
+  return `invalid command '${quote(type)}': ${shown.join('; ')}`;
 }
