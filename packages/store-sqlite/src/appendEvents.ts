@@ -1,6 +1,7 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { checkExpectedRevision, ConcurrencyError, isInterlendError, StoreError, ValidationError } from '@interlend/engine';
+import { checkExpectedRevision, ConcurrencyError, eventHash, GENESIS_HASH, isInterlendError, StoreError, ValidationError } from '@interlend/engine';
 import type { AppendResult, ExpectedRevision, JsonObject, NewEvent } from '@interlend/engine';
+import { nodeSha256Hex } from './nodeSha256';
 
 type AppendFn = (streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision) => AppendResult;
 
@@ -8,16 +9,18 @@ type AppendFn = (streamId: string, events: readonly NewEvent[], expectedRevision
 export interface EventStatements {
   readonly db: Database;
   readonly streamRevision: Statement<[string], number>;
-  readonly insertEvent: Statement<[string, number, string, string, string, string]>;
-  readonly upsertStream: Statement<[string, number]>;
+  /** The stream's revision and head hash (what the next event links to), as an array. */
+  readonly streamHead: Statement<[string], [revision: number, hash: string | null]>;
+  readonly insertEvent: Statement<[string, number, string, string, string, string, string, string]>;
+  readonly upsertStream: Statement<[string, number, string]>;
   readonly head: Statement<[], number | null>;
-  /** Rows as arrays: position, stream_id, revision, event_id, type, data, metadata. */
+  /** Rows as arrays: position, stream_id, revision, event_id, type, data, metadata, previous_hash, hash. */
   readonly readAll: Statement<[number, number], EventRow>;
   readonly readStream: Statement<[string, number, number], EventRow>;
   readonly append: Transaction<AppendFn>;
 }
 
-export type EventRow = [position: number, streamId: string, revision: number, eventId: string, type: string, data: string, metadata: string];
+export type EventRow = [position: number, streamId: string, revision: number, eventId: string, type: string, data: string, metadata: string, previousHash: string | null, hash: string | null];
 
 const cache = new WeakMap<Database, EventStatements>();
 
@@ -25,15 +28,16 @@ const cache = new WeakMap<Database, EventStatements>();
 export function eventStatements(db: Database): EventStatements {
   const cached = cache.get(db);
   if (cached) return cached;
-  const columns = 'position, stream_id, revision, event_id, type, data, metadata';
+  const columns = 'position, stream_id, revision, event_id, type, data, metadata, previous_hash, hash';
   const s = {
     db,
     streamRevision: db.prepare<[string], number>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
-    insertEvent: db.prepare<[string, number, string, string, string, string]>(
-      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+    streamHead: db.prepare<[string], [number, string | null]>('SELECT revision, hash FROM streams WHERE stream_id = ?').raw(true),
+    insertEvent: db.prepare<[string, number, string, string, string, string, string, string]>(
+      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    upsertStream: db.prepare<[string, number]>(
-      'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
+    upsertStream: db.prepare<[string, number, string]>(
+      'INSERT INTO streams (stream_id, revision, hash) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash',
     ),
     head: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
     readAll: db.prepare<[number, number], EventRow>(`SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
@@ -42,21 +46,37 @@ export function eventStatements(db: Database): EventStatements {
       .raw(true),
   };
   const append = db.transaction((streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendResult => {
-    const current = s.streamRevision.get(streamId) ?? -1;
+    const head = s.streamHead.get(streamId);
+    const current = head ? head[0] : -1;
     checkExpectedRevision(streamId, expectedRevision, current);
     let revision = current;
     let position = 0;
+    // The chain: each event links to the stream's head hash (kept in `streams`, so no extra lookup).
+    let previousHash = head?.[1] ?? GENESIS_HASH;
     for (const event of events) {
       revision++;
-      const { lastInsertRowid } = s.insertEvent.run(streamId, revision, event.id, event.type, toJson(event.data, 'data'), toJson(event.metadata, 'metadata'));
+      const data = toJson(event.data, 'data');
+      const metadata = toJson(event.metadata, 'metadata');
+      const hash = chainHash(previousHash, streamId, revision, event);
+      const { lastInsertRowid } = s.insertEvent.run(streamId, revision, event.id, event.type, data, metadata, previousHash, hash);
       position = Number(lastInsertRowid);
+      previousHash = hash;
     }
-    s.upsertStream.run(streamId, revision);
+    s.upsertStream.run(streamId, revision, previousHash);
     return { nextExpectedRevision: revision, lastPosition: position };
   });
   const statements: EventStatements = { ...s, append };
   cache.set(db, statements);
   return statements;
+}
+
+/**
+ * The event's chain hash with node:crypto's SHA-256. `canonicalJson` gives the text of the data
+ * and metadata as they will read back (as the stored JSON parses), whatever the caller's objects
+ * held (undefined members, dates, member order), without parsing what was just written.
+ */
+export function chainHash(previousHash: string, streamId: string, revision: number, event: Pick<NewEvent, 'id' | 'type' | 'data' | 'metadata'>): string {
+  return eventHash(previousHash, { streamId, revision, id: event.id, type: event.type, data: event.data, metadata: event.metadata }, nodeSha256Hex);
 }
 
 function toJson(value: JsonObject, field: string): string {
@@ -69,9 +89,10 @@ function toJson(value: JsonObject, field: string): string {
 
 /**
  * The one SQL path of an append, used by SqliteEventStore and by `rawAppendBaseline`: in one
- * BEGIN IMMEDIATE transaction, read the stream's revision, check the expectation, insert the
- * events and record the new revision. Holding the write lock from the first read means two
- * connections (or processes) cannot both pass the check for the same revision.
+ * BEGIN IMMEDIATE transaction, read the stream's revision and head hash, check the expectation,
+ * insert the events each chained to the one before (`chainHash`), and record the new revision and
+ * head hash. Holding the write lock from the first read means two connections (or processes)
+ * cannot both pass the check for the same revision, nor link two events to the same head.
  */
 export function appendEvents(statements: EventStatements, streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendResult {
   try {

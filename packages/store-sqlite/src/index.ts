@@ -4,5 +4,6 @@ export { SqliteEventStore } from './sqliteEventStore';
 export type { SqliteEventStoreOptions } from './sqliteEventStore';
 export { SqliteReadModelStore } from './sqliteReadModelStore';
 export { rawAppendBaseline } from './appendEvents';
+export { nodeSha256Hex } from './nodeSha256';
 export { migrate, schemaVersion, MIGRATIONS, SCHEMA_VERSION } from './schema';
 export type { Migration } from './schema';

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { isStoreError, StoreError } from '@interlend/engine';
-import { migrate } from './schema';
+import { openReadOnlyConnection } from './readOnlyConnection';
+import { migrate, newerSchemaError, SCHEMA_VERSION, schemaVersion } from './schema';
 import { SqliteEventStore } from './sqliteEventStore';
 import { SqliteReadModelStore } from './sqliteReadModelStore';
 
@@ -27,10 +28,19 @@ export interface OpenSqliteOptions {
    * taken only as pages are read.
    */
   readonly cacheSizeMb?: number;
+  /**
+   * Open the existing file read-only and change nothing: no migration (a database at another
+   * schema version is refused: "open it once with write access to upgrade it"), no WAL switch, no
+   * directory created. Appends and read-model commits then fail with StoreError. Works on a file
+   * that may not be written; see docs/storage-sqlite.md for the -wal and -shm files.
+   */
+  readonly readonly?: boolean;
 }
 
 export interface SqliteHandle {
   readonly db: Database.Database;
+  /** Whether the connection was opened read-only. */
+  readonly readonly: boolean;
   readonly events: SqliteEventStore;
   readonly readModels: SqliteReadModelStore;
   /** Closes the event store (settling pending waits) and the connection. Idempotent. */
@@ -40,17 +50,27 @@ export interface SqliteHandle {
 /**
  * Opens (creating it and its directory if needed) the SQLite database at `path`, or an
  * in-memory one for ':memory:', configures it (WAL, synchronous, busy_timeout, foreign_keys, cache_size),
- * brings the schema up to date, and returns both stores on one connection. `events.close()`
- * closes the connection too: after it, the read-model store fails with StoreError.
+ * brings the schema up to date, and returns both stores on one connection. With `readonly`, opens
+ * the existing file and changes nothing. `events.close()` closes the connection too: after it,
+ * the read-model store fails with StoreError.
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteHandle {
   const db = openDatabase(path, options);
-  const events = new SqliteEventStore(db, { closeDatabase: true, pollIntervalMs: options.pollIntervalMs, maxBatchSize: options.maxBatchSize });
-  const readModels = new SqliteReadModelStore(db);
-  return { db, events, readModels, close: () => events.close() };
+  try {
+    const events = new SqliteEventStore(db, { closeDatabase: true, pollIntervalMs: options.pollIntervalMs, maxBatchSize: options.maxBatchSize });
+    const readModels = new SqliteReadModelStore(db);
+    return { db, readonly: db.readonly, events, readModels, close: () => events.close() };
+  } catch (error) {
+    if (db.open) db.close();
+    throw error;
+  }
 }
 
-/** Opens and configures the connection and migrates the schema; every failure is a StoreError naming the path. */
+/**
+ * Opens and configures the connection and migrates the schema; every failure is a StoreError
+ * naming the path. The schema version is read before anything is changed: a database written by
+ * newer code is refused untouched (no WAL switch, no pragma that writes).
+ */
 export function openDatabase(path: string, options: OpenSqliteOptions = {}): Database.Database {
   const memory = path === ':memory:' || path === '';
   const synchronous = options.synchronous ?? 'full';
@@ -62,7 +82,8 @@ export function openDatabase(path: string, options: OpenSqliteOptions = {}): Dat
   if (!Number.isFinite(cacheSizeMb) || cacheSizeMb < 1) {
     throw new StoreError(`cacheSizeMb must be at least 1, not '${String(cacheSizeMb)}'`, { path });
   }
-  if (!memory) {
+  if (options.readonly) return openReadOnlyConnection(path, { busyTimeoutMs, cacheSizeMb });
+  if (!memory && !existsSync(path)) {
     try {
       mkdirSync(dirname(resolve(path)), { recursive: true });
     } catch (error) {
@@ -73,6 +94,8 @@ export function openDatabase(path: string, options: OpenSqliteOptions = {}): Dat
   try {
     db = new Database(path, { timeout: busyTimeoutMs });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const version = schemaVersion(db);
+    if (version > SCHEMA_VERSION) throw newerSchemaError(path, version);
     const journal = db.pragma('journal_mode = WAL', { simple: true });
     if (!memory && journal !== 'wal') throw new Error(`the file system refused WAL mode (journal_mode is '${String(journal)}')`);
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);

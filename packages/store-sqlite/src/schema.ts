@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '@interlend/engine';
+import { backfillHashChain } from './backfillHashChain';
 
 /** One step of the schema: `up` takes a database at `version - 1` to `version`, inside the migration transaction. */
 export interface Migration {
@@ -83,6 +84,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'a hash chain per stream: each event carries its hash and the previous one, each stream its head hash; existing events backfilled',
+    up: (db) => {
+      db.exec(`
+        -- hashChain.ts in the engine defines the hash; appendEvents sets both inside the append.
+        ALTER TABLE events ADD COLUMN previous_hash TEXT;
+        ALTER TABLE events ADD COLUMN hash TEXT;
+        -- The hash of the stream's last event: what the next append links to (one key lookup, as for the revision).
+        ALTER TABLE streams ADD COLUMN hash TEXT;
+      `);
+      backfillHashChain(db);
+    },
+  },
 ];
 
 /** The schema version this code reads and writes. */
@@ -92,21 +107,42 @@ export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/** The refusal of a database written by newer code: nothing of it is touched. */
+export function newerSchemaError(path: string, version: number, known: number = SCHEMA_VERSION): StoreError {
+  return new StoreError(`SQLite database '${path}' has schema version ${version}; this code knows versions up to ${known}: upgrade the code`, {
+    path,
+    version,
+    expected: known,
+    supported: known,
+  });
+}
+
+/**
+ * A read-only connection runs no migration: it reads a database at exactly the version this code
+ * writes, and refuses any other with what to do. `details.version` and `details.expected` let a
+ * caller tell an older database (upgrade it with write access) from a newer one.
+ */
+export function checkSchemaForReading(path: string, version: number, known: number = SCHEMA_VERSION): void {
+  if (version > known) throw newerSchemaError(path, version, known);
+  if (version < known) {
+    throw new StoreError(
+      `SQLite database '${path}' has schema version ${version} and this code reads version ${known}; it was opened read-only, so it cannot be upgraded here: open it once with write access to upgrade it`,
+      { path, version, expected: known, readonly: true },
+    );
+  }
+}
+
 /**
  * Brings the database to SCHEMA_VERSION. The version is read again inside an immediate
  * transaction, so two processes opening a new file at once migrate it once. A database written
- * by newer code is refused rather than damaged.
+ * by newer code is refused rather than damaged; on a read-only connection any other version is
+ * refused (see checkSchemaForReading).
  */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
   const target = migrations.length;
   const from = schemaVersion(db);
-  if (from > target) {
-    throw new StoreError(`SQLite database '${db.name}' has schema version ${from}; this code knows versions up to ${target}: upgrade the code`, {
-      path: db.name,
-      version: from,
-      supported: target,
-    });
-  }
+  if (from > target) throw newerSchemaError(db.name, from, target);
+  if (db.readonly) checkSchemaForReading(db.name, from, target);
   if (from === target) return { from, to: target };
   const run = db.transaction(() => {
     const current = schemaVersion(db);

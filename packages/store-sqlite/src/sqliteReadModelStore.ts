@@ -1,5 +1,5 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { docToJson, ConcurrencyError, validateCommit } from '@interlend/engine';
+import { docToJson, ConcurrencyError, StoreError, validateCommit } from '@interlend/engine';
 import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
 import { toStoreError } from './appendEvents';
 import { migrate } from './schema';
@@ -114,6 +114,7 @@ export class SqliteReadModelStore implements ReadModelStore {
    * were synced before), and the runner catches up again.
    */
   async commit(projection: string, writes: readonly DocWrite[], checkpoint: Checkpoint): Promise<void> {
+    this.assertWritable(`commit of '${projection}'`);
     validateCommit(projection, writes, checkpoint);
     this.run(() => {
       const previous = this.db.pragma('synchronous', { simple: true }) as number;
@@ -145,6 +146,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async reset(projection: string): Promise<void> {
+    this.assertWritable(`reset of '${projection}'`);
     this.run(() => this.resetTx.immediate(projection), `reset of '${projection}' failed`);
   }
 
@@ -210,6 +212,11 @@ export class SqliteReadModelStore implements ReadModelStore {
    */
   private read<T>(work: () => T, what: string): T {
     return this.run(() => (this.db.inTransaction ? work() : this.db.transaction(work).deferred()), what);
+  }
+
+  /** On a connection opened read-only, nothing is tried: a StoreError says so. */
+  private assertWritable(what: string): void {
+    if (this.db.readonly) throw new StoreError(`${what} refused: the SQLite database '${this.db.name}' was opened read-only`, { path: this.db.name, readonly: true });
   }
 
   private run<T>(work: () => T, what: string): T {

@@ -431,7 +431,11 @@ describe('read-model tables per projection', () => {
     mkdirSync(join(path, '..'), { recursive: true });
     const old = new Database(path);
     migrate(old, MIGRATIONS.slice(0, 1));
-    rawAppendBaseline(old, 's', newEvents(2), 'no_stream');
+    // The SQL of a version-1 append (today's statements need version 3's columns).
+    for (const [revision, e] of newEvents(2).entries()) {
+      old.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)').run('s', revision, e.id, e.type, JSON.stringify(e.data), '{}');
+    }
+    old.prepare("INSERT INTO streams (stream_id, revision) VALUES ('s', 1)").run();
     old.prepare("INSERT INTO read_models (projection, key, doc) VALUES ('p', 'k', '1')").run();
     old.prepare("INSERT INTO checkpoints (projection, position) VALUES ('p', 2)").run();
     old.close();

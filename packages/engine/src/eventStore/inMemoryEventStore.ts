@@ -1,4 +1,6 @@
 import { ConcurrencyError, StoreError, ValidationError } from '../errors';
+import { eventHash, GENESIS_HASH } from './hashChain';
+import { sha256Hex, type Sha256Hex } from './sha256';
 import type {
   AppendResult,
   EventStore,
@@ -19,6 +21,11 @@ interface Waiter {
   resolve(head: number): void;
 }
 
+export interface InMemoryEventStoreOptions {
+  /** The SHA-256 of the hash chain. Default: the engine's own; a native one gives the same hashes, faster. */
+  readonly sha256?: Sha256Hex;
+}
+
 /**
  * The event store held in memory: a real implementation of the port (it passes the same contract
  * suite as the SQLite store), for tests, simulations and single-process demos.
@@ -26,14 +33,20 @@ interface Waiter {
  * Stored events are deep copies made through JSON (so the data behaves as it would after a
  * round trip through a persistent store: `undefined` members vanish, dates become strings) and
  * are deep-frozen: the objects handed out can be shared without copying, and nobody can change
- * the log through them.
+ * the log through them. Each event is chained to the one before it in its stream (`hash`,
+ * `previousHash`: see hashChain.ts), as in every store.
  */
 export class InMemoryEventStore implements EventStore {
   private readonly log: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly ids = new Set<string>();
   private readonly waiters = new Set<Waiter>();
+  private readonly sha256: Sha256Hex;
   private closed = false;
+
+  constructor(options: InMemoryEventStoreOptions = {}) {
+    this.sha256 = options.sha256 ?? sha256Hex;
+  }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     this.assertOpen();
@@ -51,17 +64,15 @@ export class InMemoryEventStore implements EventStore {
       }
     }
     // Copy everything before touching the log, so a bad event (not JSON) leaves the store unchanged.
-    const stored = events.map((event, i): StoredEvent =>
-      deepFreeze({
-        id: event.id,
-        type: event.type,
-        data: copyJson(event.data, 'data'),
-        metadata: copyJson(event.metadata, 'metadata'),
-        streamId,
-        revision: current + 1 + i,
-        position: this.log.length + 1 + i,
-      }),
-    );
+    // The hash is taken over the copies: the data exactly as it reads back.
+    let previousHash = stream?.[stream.length - 1]?.hash ?? GENESIS_HASH;
+    const stored = events.map((event, i): StoredEvent => {
+      const content = { id: event.id, type: event.type, data: copyJson(event.data, 'data'), metadata: copyJson(event.metadata, 'metadata'), streamId, revision: current + 1 + i };
+      const hash = eventHash(previousHash, content, this.sha256);
+      const chained = deepFreeze({ ...content, position: this.log.length + 1 + i, hash, previousHash });
+      previousHash = hash;
+      return chained;
+    });
     const target = stream ?? [];
     if (!stream) this.streams.set(streamId, target);
     for (const event of stored) {

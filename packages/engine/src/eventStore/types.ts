@@ -26,6 +26,15 @@ export interface StoredEvent extends NewEvent {
   readonly revision: number;
   /** Position in the global log (1-based, increasing in commit order). */
   readonly position: number;
+  /**
+   * The event's link in its stream's hash chain (`eventHash` in hashChain.ts): 64 hex digits over
+   * its content and `previousHash`, set by the store inside the append. Optional in the type so
+   * that an adapter can be written before its chain; every store in this repository sets it, and
+   * the contract suite checks it.
+   */
+  readonly hash?: string;
+  /** The hash of the event before it in its stream (GENESIS_HASH for revision 0), as used for `hash`. */
+  readonly previousHash?: string;
 }
 
 /**

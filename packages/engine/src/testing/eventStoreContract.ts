@@ -8,6 +8,8 @@
  * event store itself before calling it; `reopen` must close anything else the old handle held.
  */
 import type { EventStore, JsonObject, NewEvent, StoredEvent } from '../eventStore/types';
+import { eventHash, GENESIS_HASH } from '../eventStore/hashChain';
+import { verifyChain } from '../eventStore/verifyChain';
 import type { Doc, ReadModelStore } from '../projections/types';
 
 export interface EventStoreFixture {
@@ -73,7 +75,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(result.nextExpectedRevision).toBe(0);
         expect(result.lastPosition).toBeGreaterThanOrEqual(1);
         const read = await store.readStream('s-1');
-        expect(read).toEqual([{ ...e, streamId: 's-1', revision: 0, position: result.lastPosition }]);
+        expect(read).toEqual([{ ...e, streamId: 's-1', revision: 0, position: result.lastPosition, hash: expect.stringMatching(/^[0-9a-f]{64}$/), previousHash: GENESIS_HASH }]);
         expect(await store.streamRevision('s-1')).toBe(0);
       });
 
@@ -337,6 +339,56 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
           expect(read?.revision).toBe(0);
         }
         expect(await store.readStream('s-1')).toHaveLength(1);
+      });
+    });
+
+    describe('hash chain', () => {
+      /** Every event of `streamId` links to the one before it and recomputes to its own hash. */
+      const expectChained = (stream: readonly StoredEvent[]): void => {
+        let previous = GENESIS_HASH;
+        for (const e of stream) {
+          expect({ revision: e.revision, previousHash: e.previousHash }).toEqual({ revision: e.revision, previousHash: previous });
+          expect({ revision: e.revision, hash: e.hash }).toEqual({ revision: e.revision, hash: eventHash(previous, e) });
+          previous = e.hash as string;
+        }
+      };
+
+      it('gives every stored event a hash over its content chained to the previous event of its stream, across appends and streams', async () => {
+        await store.appendToStream('a', events(3), { expectedRevision: 'no_stream' });
+        await store.appendToStream('b', [event('B', awkwardData, { actor: 'x' })], { expectedRevision: 'no_stream' });
+        await store.appendToStream('a', events(2), { expectedRevision: 2 });
+        await store.appendToStream('b', events(1), { expectedRevision: 'any' });
+        await store.appendToStream('c', [event('C', { same: 1 })], { expectedRevision: 'any' });
+        await store.appendToStream('d', [event('C', { same: 1 })], { expectedRevision: 'any' });
+        for (const streamId of ['a', 'b', 'c', 'd']) expectChained(await store.readStream(streamId));
+        const all = await store.readAll();
+        const byPosition = new Map(all.map((e) => [e.position, e.hash]));
+        for (const streamId of ['a', 'b']) for (const e of await store.readStream(streamId)) expect(byPosition.get(e.position)).toBe(e.hash);
+        expect(new Set(all.map((e) => e.hash)).size).toBe(all.length);
+        const report = await verifyChain(store);
+        expect(report).toMatchObject({ ok: true, events: 9, streams: 4, failures: [] });
+        expect(report.heads.map((h) => [h.streamId, h.revision])).toEqual([['a', 4], ['b', 1], ['c', 0], ['d', 0]]);
+        expect(report.logDigest).toMatch(/^[0-9a-f]{64}$/);
+        expect(await verifyChain(store, { streamId: 'a' })).toMatchObject({ ok: true, events: 5, streams: 1 });
+      });
+
+      it('hashes the data as it reads back, and the same way in every store (pinned digests)', async () => {
+        const loose = { b: [1, 'x', { d: 2, c: 1 }], a: null, '10': true, '9': false, gone: undefined } as unknown as JsonObject;
+        await store.appendToStream('pinned/ü', [{ id: 'pinned-event', type: 'Pinned', data: loose, metadata: { actor: 'Zoë', n: 0.1 } }], { expectedRevision: 'no_stream' });
+        await store.appendToStream('pinned/ü', [{ id: 'pinned-event-2', type: 'Pinned', data: {}, metadata: { n: 0.1, actor: 'Zoë' } }], { expectedRevision: 0 });
+        const [first, second] = await store.readStream('pinned/ü');
+        // Computed independently (Python: json.dumps(sort_keys=True, separators=(',', ':'), ensure_ascii=False), hashlib.sha256).
+        expect(first?.hash).toBe('5656276b1cf16cd0334c4964dd4308742e89716dd1c8666356489f3ee8929f46');
+        expect(second?.previousHash).toBe(first?.hash);
+        expect(second?.hash).toBe('47b767e88efd881fb4c86e1d7a7503cca53412d3ed326d5159986cc3fd172983');
+      });
+
+      it('chains a long stream written in batches without a break', async () => {
+        for (let start = 0; start < 600; start += 150) {
+          await store.appendToStream('long', events(150), { expectedRevision: start === 0 ? 'no_stream' : start - 1 });
+        }
+        expectChained(await store.readStream('long'));
+        expect(await verifyChain(store, { batchSize: 97 })).toMatchObject({ ok: true, events: 600, streams: 1 });
       });
     });
 
