@@ -43,7 +43,7 @@ export function intFlag(value: string | undefined, name: string, fallback: numbe
   return n;
 }
 
-/** Reads and parses a JSON file named on the command line. */
+/** Reads and parses a JSON file named on the command line (UTF-8, with or without a byte order mark). */
 export function readJsonFile(io: CliIo, file: string, flag: string): unknown {
   const full = path.resolve(io.cwd, file);
   let text: string;
@@ -52,7 +52,8 @@ export function readJsonFile(io: CliIo, file: string, flag: string): unknown {
   } catch (error) {
     throw new UsageError(`${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-  return parseJson(text, `${flag} ${file}`);
+  // A byte order mark some editors put at the start of a UTF-8 file is not part of the JSON.
+  return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, `${flag} ${file}`);
 }
 
 export function parseJson(text: string, what: string): unknown {

@@ -11,7 +11,8 @@ import { statsCommand } from './commands/stats';
 import { rebuildCommand } from './commands/rebuild';
 import { libraryCommand } from './commands/library';
 import { workerCommand } from './commands/worker';
-import { UsageError, type CliIo } from './io';
+import { auditCommand } from './commands/audit';
+import { safeText, UsageError, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   library: { run: libraryCommand, summary: "a library's history: what it borrowed and what it was asked to lend" },
   worker: { run: workerCommand, summary: 'run until stopped: fire deadlines as they fall due, run effects, keep read models current' },
   rebuild: { run: rebuildCommand, summary: 'rebuild read models from zero (--verify: compare with the live ones)' },
+  audit: { run: auditCommand, summary: "verify every request's hash chain and the log's order (audit verify [--request ID])" },
 };
 
 export function help(): string {
@@ -56,21 +58,23 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`interlend: unknown command '${name}'\n\n${help()}\n`);
+    io.stderr.write(`interlend: unknown command '${safeText(name, { oneLine: true })}'\n\n${help()}\n`);
     return 2;
   }
+  // Error messages quote what the caller sent and what is stored (ids, codes, names): escaped.
+  const fail = (message: string, oneLine = false) => void io.stderr.write(`interlend ${name}: ${safeText(message, { oneLine })}\n`);
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`interlend ${name}: ${error.message}\n`);
+      fail(error.message);
       return 2;
     }
     if (isInterlendError(error)) {
-      io.stderr.write(`interlend ${name}: ${error.message}\n`);
+      fail(error.message, true);
       return 1;
     }
-    io.stderr.write(`interlend ${name}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    fail(`internal error: ${(error as Error)?.stack ?? String(error)}`);
     return 70;
   }
 }

@@ -1,27 +1,49 @@
+import { ForbiddenError, ValidationError, type StoredEvent } from '@interlend/engine';
 import { COMMAND_PARTY, type IllCommandType } from '@interlend/ill';
 import { allowedForPeople, openApp } from '../app';
 import { parse, parseJson, readJsonFile } from '../args';
+import { COMMAND_ID_USAGE, commandIdFrom, commandIdLine } from '../commandIds';
 import { resolveDbPath } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 
-const USAGE = 'interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] [--db PATH] [--json]\n       interlend act <requestId> --allowed [--db PATH] [--json]';
+const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] ${COMMAND_ID_USAGE} [--db PATH] [--json]
+       interlend act <requestId> --allowed [--db PATH] [--json]`;
+const HELP = `usage: ${USAGE}
+
+  --as LIBRARY      who sends the command: a library of the directory
+  --role ROLE       how it acts: borrowing or lending (by default, from the command and the
+                    request), or hub: hub staff, which must be said explicitly. close, reroute
+                    and returnMisdelivered are hub staff's only.
+  --command-id ID   an id of your choosing: sending the command again with the same id (an
+                    answer lost, a script retried) returns the first result and changes nothing.
+                    Without it a new id is made; either way the output shows it.`;
 const ROLES = ['borrowing', 'lending', 'hub'];
 
 /** Sends any lifecycle command as a library; prints the new state, or why it is not allowed now. */
 export async function actCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { as: { type: 'string' }, role: { type: 'string' }, data: { type: 'string' }, file: { type: 'string' }, allowed: { type: 'boolean' }, db: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      as: { type: 'string' },
+      role: { type: 'string' },
+      data: { type: 'string' },
+      file: { type: 'string' },
+      'command-id': { type: 'string' },
+      allowed: { type: 'boolean' },
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     USAGE,
     { max: 2 },
   );
-  if (values.help) return print(io, `usage: ${USAGE}`), 0;
+  if (values.help) return print(io, HELP), 0;
   const [requestId, type] = positionals;
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
   if (values.role && !ROLES.includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not '${values.role}'`);
   if (values.data && values.file) throw new UsageError('give the command data with --data or --file, not both');
 
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
+  // Listing what is allowed is a read; sending a command fires what is due first.
+  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, mode: values.allowed || !type ? 'read' : 'command', warningsTo: io });
   try {
     const state = await app.runtime.handler.load(requestId);
     if (!state) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);
@@ -37,17 +59,43 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
     const party = COMMAND_PARTY[type as IllCommandType];
     if (party === 'system') throw new UsageError(`'${type}' is sent by the timer worker when a deadline is due: use 'interlend timers run [--now TIME]'`);
     if (!values.as) throw new UsageError(`--as LIBRARY is required: who sends '${type}'\nusage: ${USAGE}`);
+    if (app.directory && !app.directory.has(values.as)) throw new UsageError(`--as: '${values.as}' is not in the library directory (see 'interlend directory list')`);
+    // Hub staff's powers are never presumed: a caller is hub staff only when it says so.
+    if (party === 'hub' && values.role !== 'hub') {
+      throw new ForbiddenError(`only hub staff may send '${type}' for request ${requestId}: if ${values.as} acts as hub staff, say so with --role hub`, { actor: values.as, role: values.role ?? null });
+    }
     const data = values.data !== undefined ? parseJson(values.data, '--data') : values.file ? readJsonFile(io, values.file, '--file') : {};
     const borrower = (state.snapshot.context as { borrower?: string }).borrower;
-    const role =
-      values.role ??
-      (values.as === 'hub' || party === 'hub' ? 'hub' : party === 'borrower' ? 'borrowing' : party === 'lender' ? 'lending' : values.as === borrower ? 'borrowing' : 'lending');
-    const result = await app.runtime.execute({ commandId: app.ids.next(), streamId: requestId, type, data, actor: { id: values.as, role } });
+    const role = values.role ?? (party === 'borrower' || (party === 'involved' && values.as === borrower) ? 'borrowing' : 'lending');
+    const commandId = commandIdFrom(values['command-id'], app.ids);
+    const result = await app.runtime.execute({ commandId, streamId: requestId, type, data, actor: { id: values.as, role } });
+    if (result.duplicate) checkSameCommand(result.events, { commandId, requestId, type, actor: values.as });
     const nowAllowed = allowedForPeople(app.runtime, result.state);
-    if (values.json) printJson(io, { requestId, state: result.state.stateName, events: result.events.map((e) => e.type), allowed: nowAllowed });
-    else print(io, `${requestId} ${state.stateName} -> ${result.state.stateName} (${result.events.map((e) => e.type).join(', ')})\nallowed now: ${nowAllowed.join(', ') || 'none (it has ended)'}`);
+    const events = result.events.map((e) => e.type);
+    if (values.json) {
+      printJson(io, { requestId, commandId, duplicate: result.duplicate, state: result.state.stateName, events, allowed: nowAllowed });
+    } else {
+      const [from, to] = transition(result.events, state.stateName, result.state.stateName);
+      print(io, `${requestId} ${from} -> ${to} (${events.join(', ')})\nallowed now: ${nowAllowed.join(', ') || 'none (it has ended)'}\n${commandIdLine(commandId, result.duplicate)}`);
+    }
     return 0;
   } finally {
     await app.close();
+  }
+}
+
+/** The states the command's events went from and to (on a resend: the first time's, not now's). */
+function transition(events: readonly StoredEvent[], before: string, now: string): [string, string] {
+  const meta = (e: StoredEvent | undefined) => e?.metadata as { stateBefore?: string; stateAfter?: string } | undefined;
+  return [meta(events[0])?.stateBefore ?? before, meta(events.at(-1))?.stateAfter ?? now];
+}
+
+/** A resend must be the same command: a command id used for another command, or by another library, is refused. */
+function checkSameCommand(events: readonly StoredEvent[], sent: { commandId: string; requestId: string; type: string; actor: string }): void {
+  const first = events[0]?.metadata as { commandType?: string; actor?: { id?: string } } | undefined;
+  if (!first) return;
+  if (first.commandType !== sent.type || first.actor?.id !== sent.actor) {
+    const message = `command id '${sent.commandId}' was already used on request ${sent.requestId} for '${first.commandType}' by ${first.actor?.id}; a new command needs a new --command-id`;
+    throw new ValidationError(message, { issues: [{ path: 'commandId', message }] });
   }
 }

@@ -1,6 +1,7 @@
 import { fold, type StoredEvent } from '@interlend/engine';
 import { illRequestWorkflow } from '@interlend/ill';
 import { openApp } from '../app';
+import { chainLine, chainStatus } from '../chainStatus';
 import { parse, timeFlag } from '../args';
 import { resolveDbPath } from '../config';
 import { historyRow, shortTime, timeline } from '../format';
@@ -15,22 +16,24 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
   const [requestId] = positionals;
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
   const at = timeFlag(values.at, 'at');
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: !at });
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
   try {
-    const all = await app.sqlite.events.readStream(requestId);
+    const all = await app.events.readStream(requestId);
     if (all.length === 0) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);
     if (all[0]!.metadata.workflow !== illRequestWorkflow.name) throw new UsageError(`'${requestId}' is not a request (it is a ${String(all[0]!.metadata.workflow)} stream)`);
     const events: StoredEvent[] = at ? all.filter((e) => String(e.metadata.time) <= at) : all;
+    const chain = chainStatus(requestId, all); // the whole stream's, with --at too
     const rows = events.map(historyRow);
     const state = events.length ? fold(illRequestWorkflow, requestId, events) : undefined;
     const current = state?.stateName ?? 'not yet submitted';
     if (values.json) {
-      printJson(io, { requestId, at: at ?? null, events: rows, state: current, context: state?.snapshot.context ?? null, laterEvents: all.length - events.length });
+      printJson(io, { requestId, at: at ?? null, events: rows, state: current, context: state?.snapshot.context ?? null, laterEvents: all.length - events.length, chain });
       return 0;
     }
     print(io, `Request ${requestId}${at ? ` as it stood at ${shortTime(at)}` : ''}`);
     print(io, timeline(rows));
     print(io);
+    print(io, chainLine(chain));
     print(io, `State: ${current}${at && all.length > events.length ? ` (${all.length - events.length} later events not shown)` : ''}`);
     return 0;
   } finally {

@@ -13,10 +13,10 @@ export async function libraryCommand(argv: readonly string[], io: CliIo): Promis
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   const [code] = positionals;
   if (!code) throw new UsageError(`a library code is required\nusage: ${USAGE}`);
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
   try {
     if (app.directory && !app.directory.has(code)) throw new UsageError(`'${code}' is not in the library directory (see 'interlend directory list')`);
-    const docs = await app.sqlite.readModels.query(REQUEST_SUMMARIES_PROJECTION, { index: `library:${code}` });
+    const docs = await app.readModels.query(REQUEST_SUMMARIES_PROJECTION, { index: `library:${code}` });
     const history = libraryHistory(docs.map((d) => d.doc as unknown as RequestSummaryDoc), code);
     if (values.json) return printJson(io, { library: code, ...history }), 0;
     const name = app.directory?.get(code)?.name;

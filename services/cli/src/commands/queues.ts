@@ -17,7 +17,7 @@ export async function queuesCommand(argv: readonly string[], io: CliIo): Promise
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   if (values.role !== undefined && values.role !== 'borrowing' && values.role !== 'lending') throw new UsageError(`--role must be borrowing or lending, not '${values.role}'`);
   const at = timeFlag(values.at, 'at');
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: !at });
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
   try {
     if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
     const when = at ?? app.clock.now().toISOString();
@@ -25,7 +25,7 @@ export async function queuesCommand(argv: readonly string[], io: CliIo): Promise
     if (at) {
       docs = [...projectInMemory(queuesProjection, eventsUntil(await readAll(app), at)).values()];
     } else {
-      const stored = await app.sqlite.readModels.query(QUEUES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
+      const stored = await app.readModels.query(QUEUES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
       docs = stored.map((d) => d.doc as unknown as QueueDoc);
     }
     const filter = { at: when, library: values.library, role: values.role as QueueRole | undefined };
@@ -59,7 +59,7 @@ export async function queuesCommand(argv: readonly string[], io: CliIo): Promise
 async function readAll(app: Awaited<ReturnType<typeof openApp>>) {
   const events = [];
   for (let after = 0; ; ) {
-    const batch = await app.sqlite.events.readAll({ after, maxCount: 5_000 });
+    const batch = await app.events.readAll({ after, maxCount: 5_000 });
     if (!batch.length) return events;
     events.push(...batch);
     after = batch[batch.length - 1]!.position;

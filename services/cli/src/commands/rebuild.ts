@@ -37,7 +37,7 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
   if (!chosen.length) throw new UsageError(`--projection: no projection '${values.projection}'; projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`);
   // Events read per batch, and documents changed before a commit with the checkpoint (the runner's defaults).
   const tuning = { batchSize: intFlag(values['batch-size'], 'batch-size', 1_000), flushDocs: intFlag(values['commit-every'], 'commit-every', 20_000) };
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: false });
+  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, mode: 'maintain', warningsTo: io });
   try {
     const runner = app.runtime.runner;
     const progress = new Progress(io, values.verify ? 'verifying' : 'rebuilding', { quiet: values.json });

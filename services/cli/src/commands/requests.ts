@@ -14,9 +14,9 @@ export async function requestsCommand(argv: readonly string[], io: CliIo): Promi
   if (values.state && !(STATE_NAMES as readonly string[]).includes(values.state)) {
     throw new UsageError(`--state: unknown state '${values.state}'; states: ${STATE_NAMES.join(', ')}`);
   }
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
   try {
-    const docs = await app.sqlite.readModels.query(REQUESTS_PROJECTION, values.state ? { index: `state:${values.state}` } : {});
+    const docs = await app.readModels.query(REQUESTS_PROJECTION, values.state ? { index: `state:${values.state}` } : {});
     const rows = docs.map((d) => d.doc as unknown as RequestDoc).sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : a.requestId < b.requestId ? -1 : 1));
     if (values.json) {
       printJson(io, { count: rows.length, requests: rows.map((r) => ({ requestId: r.requestId, state: r.state, borrower: r.borrower, lender: r.currentLender, title: r.title, submittedAt: r.submittedAt, updatedAt: r.updatedAt })) });

@@ -12,10 +12,10 @@ export async function statsCommand(argv: readonly string[], io: CliIo): Promise<
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   const since = timeFlag(values.since, 'since');
   const nowFlag = timeFlag(values.now, 'now');
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true });
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
   try {
     if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
-    const stored = await app.sqlite.readModels.query(REQUEST_SUMMARIES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
+    const stored = await app.readModels.query(REQUEST_SUMMARIES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});
     const stats = computeStatistics(
       stored.map((d) => d.doc as unknown as RequestSummaryDoc),
       { now: nowFlag ?? app.clock.now().toISOString(), since, library: values.library },

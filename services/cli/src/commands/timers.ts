@@ -12,7 +12,7 @@ export async function timersCommand(argv: readonly string[], io: CliIo): Promise
   if (values.help || !sub) return print(io, `usage: ${USAGE}`), values.help ? 0 : 2;
   if (sub !== 'run' && sub !== 'list') throw new UsageError(`unknown timers command '${sub}'\nusage: ${USAGE}`);
   const clock = clockAt(values.now);
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, clock, runDueTimers: false });
+  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, clock, mode: sub === 'list' ? 'read' : 'maintain', warningsTo: io });
   try {
     if (sub === 'run') {
       const run = await app.runtime.runDueTimers();

@@ -1,5 +1,5 @@
 import type { Clock } from '@interlend/engine';
-import { openApp } from '../app';
+import { describeProblem, openApp } from '../app';
 import { intFlag, parse } from '../args';
 import { resolveDbPath } from '../config';
 import { shortTime } from '../format';
@@ -17,24 +17,43 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
   const { values } = parse(argv, { interval: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   const intervalMs = intFlag(values.interval, 'interval', 1_000, 10, 3_600_000);
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, runDueTimers: false, clock: options.clock });
+  let say: (event: Record<string, unknown>, text: string) => void = () => undefined;
+  const app = await openApp(resolveDbPath(io, values.db), {
+    mustExist: true,
+    mode: 'maintain',
+    clock: options.clock,
+    onBackgroundError: (problem) => say({ event: 'warning', stage: problem.stage, error: errorText(problem.error) }, `warning: ${describeProblem(problem)}`),
+  });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   options.signal?.addEventListener('abort', onSignal, { once: true });
-  const say = (event: Record<string, unknown>, text: string) => print(io, values.json ? JSON.stringify({ time: app.clock.now().toISOString(), ...event }) : `${shortTime(app.clock.now().toISOString())} ${text}`);
+  say = (event, text) => print(io, values.json ? JSON.stringify({ time: app.clock.now().toISOString(), ...event }) : `${shortTime(app.clock.now().toISOString())} ${text}`);
   // The store's waits use unref'd timers (they never hold a process open on their own): this one does.
   const keepAlive = setInterval(() => {}, 2 ** 30);
   try {
     say({ event: 'started', database: app.dbPath, intervalMs }, `worker started on ${app.dbPath}: deadlines checked every ${intervalMs} ms (Ctrl-C stops it)`);
+    // A worker survives every failure: a conflict with another process carrying the log forward, a
+    // busy or briefly unavailable store. It says what happened, waits (longer after each failure in
+    // a row, at most 30 s) and goes on. Only a stop request ends it.
+    let failures = 0;
     while (!stop.signal.aborted) {
-      const run = await app.runtime.runDueTimers();
-      if (run.fired || run.refused) {
-        say({ event: 'deadlines', fired: run.fired, refused: run.refused }, `fired ${run.fired} deadline(s)${run.refused ? `, ${run.refused} refused (the request had moved on)` : ''}`);
+      try {
+        const run = await app.runtime.timers.runDue();
+        if (run.fired || run.refused) {
+          say({ event: 'deadlines', fired: run.fired, refused: run.refused }, `fired ${run.fired} deadline(s)${run.refused ? `, ${run.refused} refused (the request had moved on)` : ''}`);
+        }
+        await app.runtime.settleQuietly();
+        failures = 0;
+        const head = await app.events.headPosition();
+        await app.events.waitForEvents(head, { timeoutMs: intervalMs, signal: stop.signal });
+      } catch (error) {
+        failures++;
+        const retryInMs = Math.min(30_000, 250 * 2 ** Math.min(failures - 1, 7));
+        say({ event: 'error', error: errorText(error), failures, retryInMs }, `error (${failures} in a row): ${errorText(error)}; trying again in ${retryInMs} ms`);
+        await pause(retryInMs, stop.signal);
       }
-      const head = await app.sqlite.events.headPosition();
-      await app.sqlite.events.waitForEvents(head, { timeoutMs: intervalMs, signal: stop.signal });
     }
     say({ event: 'stopped' }, 'worker stopped');
     return 0;
@@ -44,4 +63,15 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
     process.removeListener('SIGTERM', onSignal);
     await app.close();
   }
+}
+
+const errorText = (error: unknown): string => (error as Error)?.message ?? String(error);
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
 }

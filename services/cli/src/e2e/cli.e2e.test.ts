@@ -188,7 +188,7 @@ describe('directory', () => {
   it('imports a directory file and lists it', async () => {
     const ws = workspace();
     const imported = await ws.run('directory', 'import', ws.writeJson('directory.json', sampleDirectoryJson()));
-    expect(imported).toEqual({ code: 0, stdout: `Imported 8 libraries into ${ws.dbPath}\n`, stderr: '' });
+    expect(imported).toEqual({ code: 0, stdout: expect.stringMatching(new RegExp(`^Imported 8 libraries into ${ws.dbPath}\ncommand id: \\S+\n$`)), stderr: '' });
 
     const { libraries } = await ws.json<{ libraries: unknown[] }>('directory', 'list');
     expect(libraries).toMatchObject(sampleDirectoryJson().libraries);
@@ -221,7 +221,7 @@ describe('submit and act', () => {
     const submitted = await ws.run('submit', '--as', 'LIB1', '--file', ws.writeJson('request.json', sampleRequest()));
 
     expect(submitted.code).toBe(0);
-    const [, id] = /^(\S+) networkCheck\nallowed now: fillLocally, notAvailableLocally, cancel, close\n$/.exec(submitted.stdout) ?? [];
+    const [, id] = /^(\S+) networkCheck\nallowed now: fillLocally, notAvailableLocally, cancel, close\ncommand id: \S+\n$/.exec(submitted.stdout) ?? [];
     expect(id).toBeDefined();
     const { requests } = await ws.json<RequestsJson>('requests');
     expect(requests).toEqual([expect.objectContaining({ requestId: id, state: 'networkCheck', borrower: 'LIB1', lender: null })]);
@@ -571,7 +571,7 @@ describe('the interlend binary', () => {
     const listed = ws.bin(['directory', 'list', '--db', 'x.db', '--json']);
 
     expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(imported.stdout)).toEqual({ imported: 8, database: path.join(ws.dir, 'x.db') });
+    expect(JSON.parse(imported.stdout)).toEqual({ imported: 8, database: path.join(ws.dir, 'x.db'), commandId: expect.any(String), duplicate: false });
     expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' });
     expect((JSON.parse(listed.stdout) as { libraries: { code: string }[] }).libraries.map((l) => l.code)).toEqual(sampleDirectoryJson().libraries.map((l) => l.code));
   });
@@ -591,7 +591,7 @@ describe('the interlend binary', () => {
     expectOneLineError(ws.bin(['requests']), 2, `no database at ${defaultDb}`);
     const imported = ws.bin(['directory', 'import', ws.writeJson('directory.json', sampleDirectoryJson())]);
 
-    expect(imported).toEqual({ code: 0, stdout: `Imported 8 libraries into ${defaultDb}\n`, stderr: '' });
+    expect(imported).toEqual({ code: 0, stdout: expect.stringMatching(new RegExp(`^Imported 8 libraries into ${defaultDb}\ncommand id: \\S+\n$`)), stderr: '' });
     expect(existsSync(defaultDb)).toBe(true);
     expect(JSON.parse(ws.bin(['directory', 'list', '--json']).stdout)).toMatchObject({ libraries: { length: 8 } });
   });

@@ -131,3 +131,58 @@ export function collect(child: ChildProcess): { stdout: () => string; stderr: ()
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return { stdout: () => stdout, stderr: () => stderr };
 }
+
+/**
+ * A long-lived process that runs CLI invocations sent to it, one at a time, through the built
+ * CLI's `run()`: each opens and closes the database as `interlend` does, from its own process
+ * (its own SQLite connection, its own caches). Concurrency tests start a few once instead of
+ * paying Node's start-up for every command.
+ */
+export class CliProcess {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, (result: CliResult) => void>();
+  private next = 0;
+  private buffer = '';
+
+  constructor() {
+    requireBuiltBinary();
+    const driver = `
+      const { run } = require(${JSON.stringify(path.resolve(__dirname, '../../../dist/cli.js'))});
+      const readline = require('node:readline');
+      let queue = Promise.resolve();
+      readline.createInterface({ input: process.stdin }).on('line', (line) => {
+        const job = JSON.parse(line);
+        queue = queue.then(async () => {
+          let stdout = '', stderr = '';
+          const io = { stdout: { write: (s) => (stdout += s) }, stderr: { write: (s) => (stderr += s) }, env: job.env, cwd: job.cwd };
+          let code;
+          try { code = await run(job.args, io); } catch (e) { code = 70; stderr += String(e && e.stack || e); }
+          process.stdout.write(JSON.stringify({ id: job.id, code, stdout, stderr }) + '\\n');
+        });
+      });`;
+    this.child = spawn(process.execPath, ['-e', driver], { env: childEnv({}), stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+        const { id, ...result } = JSON.parse(this.buffer.slice(0, nl)) as CliResult & { id: number };
+        this.buffer = this.buffer.slice(nl + 1);
+        this.pending.get(id)?.(result);
+        this.pending.delete(id);
+      }
+    });
+  }
+
+  /** `interlend ...args` in this process, against `ws`'s database and working directory. */
+  run(ws: Workspace, args: readonly string[]): Promise<CliResult> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.stdin!.write(`${JSON.stringify({ id, args, env: { INTERLEND_DB: ws.dbPath }, cwd: ws.dir })}\n`);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin!.end();
+    await exited(this.child);
+  }
+}
