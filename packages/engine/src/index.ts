@@ -12,13 +12,14 @@ export { flattenStateValue, describeState, emptyState, fold, step, toWorkflowEve
 export { CommandHandler } from './commandHandling/commandHandler';
 export type { CommandResult, CommandHandlerOptions } from './commandHandling/commandHandler';
 export { execute } from './commandHandling/execute';
-export { validateCommand, zodIssues } from './commandHandling/validateCommand';
+export { validateCommand, zodIssues, ENVELOPE_LIMITS } from './commandHandling/validateCommand';
 export { toMermaid } from './workflow/mermaid';
 export { ProjectionRunner, projectInMemory, canonical, PROJECTION_VERSIONS } from './projections/projectionRunner';
 export type { CatchUpOptions, CatchUpProgress, CatchUpResult, Difference } from './projections/projectionRunner';
 export { timersProjection, TIMERS_PROJECTION, timerKey } from './timers/timersProjection';
 export type { TimerDoc } from './timers/timersProjection';
 export { TimerWorker } from './timers/timerWorker';
+export type { DeadlineSink } from './timers/timerWorker';
 export type { TimerRun } from './timers/timerWorker';
 export { EffectDispatcher } from './effects/effectDispatcher';
 export type { EffectHandler, EffectContext, EffectFailure, EffectDispatcherOptions } from './effects/effectDispatcher';

@@ -54,7 +54,7 @@ export class WorkflowRuntime<M extends AnyStateMachine = AnyStateMachine, S = un
     this.clock = options.clock ?? systemClock;
     this.handler = new CommandHandler({ workflow: options.workflow, store: options.store, services: options.services, clock: this.clock, ids: options.ids });
     this.runner = new ProjectionRunner(options.store, options.readModels);
-    this.timers = new TimerWorker(this.handler as unknown as CommandHandler, this.runner, options.readModels, { clock: this.clock });
+    this.timers = new TimerWorker(this.handler, this.runner, options.readModels, { clock: this.clock });
     this.effects = new EffectDispatcher(options.store, options.readModels, options.effectHandlers ?? {}, {
       onFailure: (f) => this.report({ stage: 'effect-refused', error: f.error, effect: { type: f.effect.type, effectId: f.effectId, streamId: f.event.streamId } }),
     });

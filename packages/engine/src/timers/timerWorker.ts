@@ -1,4 +1,11 @@
 import type { CommandHandler } from '../commandHandling/commandHandler';
+import type { CommandInput } from '../workflow/types';
+
+/** What the timer worker needs of a command handler: the workflow, and a way to send its deadline commands (a handler, or a queue). */
+export interface DeadlineSink {
+  readonly workflow: Pick<CommandHandler['workflow'], 'name' | 'deadlineCommand'>;
+  handle(command: CommandInput): Promise<unknown>;
+}
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ProjectionRunner } from '../projections/projectionRunner';
@@ -22,7 +29,7 @@ export interface TimerRun {
 export class TimerWorker {
   private readonly clock: Clock;
   constructor(
-    private readonly handler: CommandHandler,
+    private readonly handler: DeadlineSink,
     private readonly runner: ProjectionRunner,
     private readonly readModels: ReadModelStore,
     options: { clock?: Clock } = {},
