@@ -35,4 +35,5 @@ export { InMemoryReadModelStore, validateCommit, compareCodePoints, docToJson } 
 export { WorkflowRuntime } from './runtime/workflowRuntime';
 export type { WorkflowRuntimeOptions, BackgroundProblem } from './runtime/workflowRuntime';
 export { OverlayReadModelStore } from './projections/overlayReadModelStore';
+export { advanceCheckpoint } from './projections/advanceCheckpoint';
 export type { IndexOf } from './projections/overlayReadModelStore';

@@ -1,6 +1,6 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { isConcurrencyError, type EventStore, type ReadModelStore, type StoredEvent } from '@interlend/engine';
+import { advanceCheckpoint, type EventStore, type ReadModelStore, type StoredEvent } from '@interlend/engine';
 import { encode, eventMessage } from './envelopes';
 import { natsFailure } from './errorBodies';
 import { backoffDelay, pause } from './pause';
@@ -147,21 +147,10 @@ export class EventRelay {
   }
 
   /** Moves the checkpoint from `from` to `to`; when another relay moved it first, returns the later of the two. */
-  private async advance(from: number, to: number): Promise<number> {
-    let expected = from;
-    while (to > expected) {
-      try {
-        await this.readModels.commit(this.name, [], { expected, next: to });
-        return to;
-      } catch (error) {
-        if (!isConcurrencyError(error)) throw error;
-        const moved = await this.readModels.checkpoint(this.name);
-        this.report({ type: 'checkpoint-moved', from: expected, to: moved });
-        expected = moved;
-      }
-    }
-    return expected;
+  private advance(from: number, to: number): Promise<number> {
+    return advanceCheckpoint(this.readModels, this.name, from, to, (moved) => this.report({ type: 'checkpoint-moved', ...moved }));
   }
+
 
   private report(event: EventRelayEvent): void {
     try {

@@ -1,6 +1,7 @@
 import type { EventStore, StoredEvent } from '../eventStore/types';
 import type { ReadModelStore } from '../projections/types';
-import { isConcurrencyError, isInterlendError } from '../errors';
+import { isInterlendError } from '../errors';
+import { advanceCheckpoint } from '../projections/advanceCheckpoint';
 import { CANCEL_DEADLINE, SCHEDULE_DEADLINE, type Effect } from '../workflow/types';
 
 export interface EffectContext {
@@ -90,18 +91,8 @@ export class EffectDispatcher {
   }
 
   /** Moves the checkpoint from `from` to `to`; when another dispatcher moved it first, returns the later of the two. */
-  private async advance(from: number, to: number): Promise<number> {
-    let expected = from;
-    while (to > expected) {
-      try {
-        await this.readModels.commit(this.name, [], { expected, next: to });
-        return to;
-      } catch (error) {
-        if (!isConcurrencyError(error)) throw error;
-        expected = await this.readModels.checkpoint(this.name);
-      }
-    }
-    return expected;
+  private advance(from: number, to: number): Promise<number> {
+    return advanceCheckpoint(this.readModels, this.name, from, to);
   }
 }
 

@@ -16,7 +16,8 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
   const [requestId] = positionals;
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
   const at = timeFlag(values.at, 'at');
-  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
+  // History reads the request's own events: no read model is needed, so none is caught up.
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', projections: [], warningsTo: io });
   try {
     const all = await app.events.readStream(requestId);
     if (all.length === 0) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);

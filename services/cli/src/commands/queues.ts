@@ -17,7 +17,8 @@ export async function queuesCommand(argv: readonly string[], io: CliIo): Promise
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   if (values.role !== undefined && values.role !== 'borrowing' && values.role !== 'lending') throw new UsageError(`--role must be borrowing or lending, not '${values.role}'`);
   const at = timeFlag(values.at, 'at');
-  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
+  // With --at the queues are folded from the events up to then: the read models are not used.
+  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', projections: at ? [] : undefined, warningsTo: io });
   try {
     if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
     const when = at ?? app.clock.now().toISOString();
