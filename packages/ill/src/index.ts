@@ -135,8 +135,9 @@ export { saveDirectory, loadDirectory, DIRECTORY_STREAM, DIRECTORY_IMPORTED } fr
 export type { SavedDirectory } from './persistence/directoryRepository';
 export { LIMITS, CONTROL_CHARACTERS, hasControlCharacters, utf8Bytes, jsonBytes } from './limits';
 export { reRequestEffect } from './effects/reRequest';
-export { simulate, SCENARIOS } from './simulation/simulator';
-export type { SimulationOptions, SimulationSummary, Scenario } from './simulation/simulator';
+export { simulate, runSimulation, SCENARIOS } from './simulation/simulator';
+export type { SimulationEngine, SimulationNotice, SimulationOptions, SimulationSetup, SimulationSummary, Scenario } from './simulation/simulator';
+export { inProcessSimulationEngine } from './simulation/inProcessEngine';
 export { generateDirectory } from './simulation/generateDirectory';
 export * from './projections/index';
 export { lifecycleMarkdown } from './lifecycleDiagram';

@@ -16,6 +16,8 @@ export interface HandledCommand {
   readonly duplicate: boolean;
   readonly events: readonly StoredEvent[];
   readonly state: { readonly stateName: string; readonly revision: number; readonly snapshot: unknown };
+  /** The commands the state accepts now (the workflow's `allowedCommands`), if the wiring tells. */
+  readonly allowed?: readonly string[];
 }
 
 export type CommandConsumerEvent =
@@ -330,6 +332,7 @@ export function toOutcome(result: HandledCommand): CommandOutcome {
     duplicate: result.duplicate,
     state: { name: result.state.stateName, revision: result.state.revision, ...(context === undefined ? {} : { context }) },
     events: result.events.map(eventMessage),
+    ...(result.allowed ? { allowed: [...result.allowed] } : {}),
   };
 }
 

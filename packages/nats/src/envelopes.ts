@@ -55,6 +55,8 @@ export const CommandOutcomeSchema = z.object({
   state: z.object({ name: z.string(), revision: z.number().int(), context: z.unknown().optional() }),
   /** The events the command wrote (on a duplicate: those it wrote the first time). */
   events: z.array(EventMessageSchema),
+  /** The commands the state accepts now, when the worker says (every command type, whoever may send it). */
+  allowed: z.array(z.string()).optional(),
 });
 export type CommandOutcome = z.infer<typeof CommandOutcomeSchema>;
 

@@ -37,3 +37,7 @@ export type { ProjectionNewsOptions } from './projectionNews';
 export { NatsDeadlines } from './natsDeadlines';
 export type { DeadlineScan, NatsDeadlinesOptions } from './natsDeadlines';
 export { KvLease } from './kvLease';
+export { natsAuthorization, natsPermissions, type NatsAuthorizationInput, type NatsPermissions, type NatsRole, type NatsUser } from './access';
+export { SIMULATED_CLOCK_KEY_ENV, SimulatedClockSender, checkClockKey, followSimulatedClock, signTime } from './simulatedClock';
+export { TimerRunOutcomeSchema, requestTimerRun, serveTimerRuns } from './timerRuns';
+export type { TimerRunOutcome } from './timerRuns';

@@ -8,6 +8,8 @@
  *   <p>.effects.<party>.<effect>                 effect deliveries (stream EFFECTS)
  *   <p>.news.<party>.<projection...>             read-model news (core NATS; `~` = every change)
  *   <p>.dead.<origin>.<kind>                     dead letters (stream DEAD_LETTERS)
+ *   <p>.timers.run                               request: fire the deadlines due now (core NATS, queue group)
+ *   <p>.clock.set                                request to every simulation worker: the simulated time (signed)
  */
 export const DEFAULT_PREFIX = 'interlend';
 /** The token that stands for "no party" (never produced by `token()`). */
@@ -110,6 +112,16 @@ export class Subjects {
   }
   newsOf(party: string | undefined): string {
     return `${this.prefix}.news.${party ? token(party) : NO_PARTY}.>`;
+  }
+
+  /** Request/reply: a worker of the timers role fires the deadlines due at its clock's now. */
+  get timersRun(): string {
+    return `${this.prefix}.timers.run`;
+  }
+
+  /** Request to every worker that follows a simulated clock (never answered by ordinary workers). */
+  get clockSet(): string {
+    return `${this.prefix}.clock.set`;
   }
 
   dead(origin: string, kind: string): string {

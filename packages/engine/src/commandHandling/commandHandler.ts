@@ -7,7 +7,7 @@ import { uuidV7Ids } from '../ports/ids';
 import { ConcurrencyError, isConcurrencyError } from '../errors';
 import { fold } from '../workflow/fold';
 import type { CommandInput, WorkflowDefinition, WorkflowState } from '../workflow/types';
-import { execute } from './execute';
+import { execute, type Execution } from './execute';
 import { validateCommand } from './validateCommand';
 import { SnapshotCache } from './snapshotCache';
 
@@ -80,11 +80,24 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
       // Optimistic: the first attempt decides on the cached state without asking the store. If
       // another process appended meanwhile, the expected revision refuses the append and the next
       // attempt reads what is new (the retry also finds a duplicate applied elsewhere).
-      const current = (attempt === 1 ? this.cache.get(command.streamId) : undefined) ?? (await this.load(command.streamId));
+      const cached = attempt === 1 ? this.cache.get(command.streamId) : undefined;
+      const current = cached ?? (await this.load(command.streamId));
       const seen = current?.commands.get(command.commandId);
       if (current && seen) return this.duplicateResult(current, command.commandId, seen);
 
-      const { events: newEvents, snapshot, stateName } = execute(this.workflow, current, command, this.services, this.ids);
+      let decided: Execution<M>;
+      try {
+        decided = execute(this.workflow, current, command, this.services, this.ids);
+      } catch (error) {
+        // A refusal is only as good as the state it was decided on: when another process moved
+        // the stream since the cache was filled, decide again on what the store holds.
+        if (cached && (await this.store.streamRevision(command.streamId)) !== cached.revision) {
+          this.cache.delete(command.streamId);
+          continue;
+        }
+        throw error;
+      }
+      const { events: newEvents, snapshot, stateName } = decided;
 
       try {
         const appended = await this.store.appendToStream(command.streamId, newEvents, { expectedRevision: current ? current.revision : 'no_stream' });

@@ -36,3 +36,4 @@ export type {
 
 /** Every ILL read model, rebuilt by the runner in one pass over the log. */
 export const illProjections: readonly Projection[] = [requestsProjection, queuesProjection, requestSummaryProjection];
+export { RequestParties } from './parties';

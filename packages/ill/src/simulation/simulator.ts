@@ -2,21 +2,19 @@ import {
   ManualClock,
   SeededIds,
   SeededRandom,
-  WorkflowRuntime,
   isInterlendError,
+  sha256Hex,
   type Actor,
-  type EffectHandler,
+  type CommandInput,
   type EventStore,
   type Projection,
   type ReadModelStore,
 } from '@interlend/engine';
-import { illRequestWorkflow } from '../workflow';
 import { parseDirectory, type Directory } from '../directory';
 import { isTerminal } from '../events';
-import { saveDirectory } from '../persistence/directoryRepository';
-import { reRequestEffect } from '../effects/reRequest';
 import { Agenda } from './agenda';
 import { generateDirectory } from './generateDirectory';
+import { inProcessSimulationEngine } from './inProcessEngine';
 
 /** How the libraries behave for one simulated request. */
 export const SCENARIOS = {
@@ -57,6 +55,11 @@ export interface SimulationSummary {
   readonly libraries: number;
   readonly scenarios: Record<string, number>;
   readonly finalStates: Record<string, number>;
+  /**
+   * SHA-256 over every request's id and final state (sorted lines `<id> <state>`): two runs that
+   * end every request in the same state have the same digest.
+   */
+  readonly finalStatesDigest: string;
   /** Requests that did not reach a terminal state (should be none). */
   readonly notTerminal: string[];
   readonly commands: number;
@@ -86,6 +89,52 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /**
+ * What a simulation drives: the engine in this process (`inProcessSimulationEngine`), or workers
+ * behind a message bus. The simulation is one client sending one command at a time; everything
+ * it learns comes back through this port, so any engine that keeps to it gives the same run.
+ */
+export interface SimulationEngine {
+  /**
+   * Applies a command at the simulated time `now` and resolves to the request's state after it.
+   * A refusal throws the engine's typed error (VALIDATION, FORBIDDEN, NOT_FOUND, ILLEGAL_STATE);
+   * a STORE error ends the simulation.
+   */
+  send(command: CommandInput, now: Date): Promise<{ readonly stateName: string }>;
+  /** The request's state name now (undefined: no such request). */
+  stateOf(requestId: string): Promise<string | undefined>;
+  /** When the earliest pending deadline falls due (ISO time), if any. */
+  nextDueAt(): Promise<string | undefined>;
+  /** Fires every deadline due at `now` (including ones that fall due by firing others). */
+  runDue(now: Date): Promise<{ readonly fired: number; readonly refusals: readonly { readonly requestId: string; readonly deadline: string; readonly error: string }[] }>;
+  /**
+   * Waits until the effects of every event appended so far were carried out, and returns those
+   * the simulated libraries react to, in log order, each once.
+   */
+  settle(): Promise<readonly SimulationNotice[]>;
+  /** Events in the log. */
+  headPosition(): Promise<number>;
+  /** The end of the run: everything after the last command (effects, read models) done. */
+  finish(): Promise<void>;
+}
+
+/** What a simulated library learns from the engine: a lender was asked; a re-request was submitted. */
+export type SimulationNotice =
+  | { readonly type: 'notifyLender'; readonly requestId: string; readonly library: string; readonly position: number }
+  | { readonly type: 'reRequested'; readonly requestId: string; readonly relatedRequestId: string };
+
+/** What a simulation engine is opened with: the seeded directory and the event that records it. */
+export interface SimulationSetup {
+  readonly seed: number;
+  readonly directoryJson: { readonly libraries: readonly unknown[] };
+  readonly directory: Directory;
+  /** The metadata the directory's event is stored with (its id and time come from the seeded run). */
+  readonly directoryEvent: { readonly actor: Actor; readonly time: string; readonly eventId: string };
+  /** The simulated clock: the engine stamps commands with it (or carries `now` to whoever does). */
+  readonly clock: ManualClock;
+  readonly projections?: readonly Projection[];
+}
+
+/**
  * Drives N requests to an end through the real engine on a simulated clock: a seeded directory,
  * seeded arrivals, and libraries that answer, time out, set conditions, ship, renew, recall, lose
  * and misdeliver, reacting to the effects the workflow records (a lender acts when it is notified)
@@ -93,13 +142,29 @@ const DAY = 24 * HOUR;
  * times.
  */
 export async function simulate(store: EventStore, readModels: ReadModelStore, options: SimulationOptions): Promise<SimulationSummary> {
+  return runSimulation(options, (setup) => inProcessSimulationEngine(store, readModels, setup));
+}
+
+/**
+ * The simulation over any engine: `open` receives the seeded setup (it stores the directory and
+ * starts the engine). The simulation's own ids (command and request ids) come from a seeded
+ * generator of their own, so they are the same whichever engine stamps the events.
+ */
+export async function runSimulation(options: SimulationOptions, open: (setup: SimulationSetup) => Promise<SimulationEngine>): Promise<SimulationSummary> {
   const start = new Date(options.start ?? '2026-01-05T09:00:00.000Z');
   const random = new SeededRandom(options.seed);
   const clock = new ManualClock(start);
   const ids = new SeededIds(options.seed, clock);
   const directoryJson = generateDirectory(options.libraries, random, start);
   const directory: Directory = parseDirectory(directoryJson);
-  await saveDirectory(store, directoryJson, { actor: { id: 'hub', role: 'hub' }, time: clock.now().toISOString(), eventId: ids.next() });
+  const engine = await open({
+    seed: options.seed,
+    directoryJson,
+    directory,
+    directoryEvent: { actor: { id: 'hub', role: 'hub' }, time: clock.now().toISOString(), eventId: ids.next() },
+    clock,
+    projections: options.projections,
+  });
 
   const agenda = new Agenda<() => Promise<void>>();
   const requests = new Map<string, SimRequest>();
@@ -116,40 +181,33 @@ export async function simulate(store: EventStore, readModels: ReadModelStore, op
   const hours = (min: number, max: number) => (min + random.next() * (max - min)) * HOUR;
   const lenders = directory.list().filter((l) => l.lendingPolicy !== 'doesNotLend').map((l) => l.code);
 
-  const onNotifyLender: EffectHandler = (effect) => {
-    const r = requests.get(String(effect.params.requestId));
-    if (!r) return;
-    r.lender = String(effect.params.library);
-    r.position = Number(effect.params.position);
-    lenderAnswers(r, r.position, r.lender);
-  };
-  const onReRequest = reRequestEffect(() => runtime.handler, (newId, relatedId) => {
-    const old = requests.get(relatedId);
-    reRequests++;
-    const r: SimRequest = { id: newId, borrower: old?.borrower ?? 'hub', scenario: 'yes', maximum: old?.maximum ?? 50 };
-    requests.set(newId, r);
-    at(hours(1, 8), () => act(r, 'borrowing', 'notAvailableLocally', {}).then(() => undefined));
-  });
-
-  const runtime = new WorkflowRuntime({
-    workflow: illRequestWorkflow,
-    services: { directory },
-    store,
-    readModels,
-    clock,
-    ids,
-    projections: options.projections ?? [],
-    effectHandlers: { notifyLender: onNotifyLender, startReRequest: onReRequest },
-  });
+  /** The libraries react to what the engine tells them, in the order it happened. */
+  function react(notices: readonly SimulationNotice[]): void {
+    for (const notice of notices) {
+      if (notice.type === 'notifyLender') {
+        const r = requests.get(notice.requestId);
+        if (!r) continue;
+        r.lender = notice.library;
+        r.position = notice.position;
+        lenderAnswers(r, r.position, r.lender);
+      } else {
+        const old = requests.get(notice.relatedRequestId);
+        reRequests++;
+        const r: SimRequest = { id: notice.requestId, borrower: old?.borrower ?? 'hub', scenario: 'yes', maximum: old?.maximum ?? 50 };
+        requests.set(r.id, r);
+        at(hours(1, 8), () => act(r, 'borrowing', 'notAvailableLocally', {}).then(() => undefined));
+      }
+    }
+  }
 
   /** Sends a command as the borrower, the current lender or hub staff; returns the new state name or undefined when refused. */
   async function act(r: SimRequest, as: 'borrowing' | 'lending' | 'hub', type: string, data: unknown, expectRefusal?: string): Promise<string | undefined> {
     const actor: Actor = as === 'borrowing' ? { id: r.borrower, role: 'borrowing' } : as === 'lending' ? { id: r.lender ?? '?', role: 'lending' } : { id: 'hub', role: 'hub' };
     commands++;
     try {
-      const result = await runtime.handler.handle({ commandId: ids.next(), streamId: r.id, type, data, actor });
-      await runtime.effects.catchUp();
-      const state = result.state.stateName;
+      const result = await engine.send({ commandId: ids.next(), streamId: r.id, type, data, actor }, clock.now());
+      react(await engine.settle());
+      const state = result.stateName;
       if (isTerminal(state) && !finished.has(r.id)) {
         finished.add(r.id);
         done++;
@@ -163,7 +221,7 @@ export async function simulate(store: EventStore, readModels: ReadModelStore, op
     }
   }
 
-  const stateOf = async (r: SimRequest) => (await runtime.handler.load(r.id))?.stateName ?? 'none';
+  const stateOf = async (r: SimRequest) => (await engine.stateOf(r.id)) ?? 'none';
   const isIn = async (r: SimRequest, ...states: string[]) => states.includes(await stateOf(r));
 
   function dueDateFromNow(days: number): string {
@@ -434,16 +492,16 @@ export async function simulate(store: EventStore, readModels: ReadModelStore, op
   // ---- the loop: the earliest of the next agenda item and the next deadline goes first
   const total = options.requests;
   for (;;) {
-    const nextTimer = await runtime.timers.nextDueAt();
+    const nextTimer = await engine.nextDueAt();
     const nextAction = agenda.peekTime();
     if (nextTimer === undefined && nextAction === undefined) break;
     const timerAt = nextTimer === undefined ? Infinity : new Date(nextTimer).getTime();
     if (nextAction === undefined || timerAt <= nextAction) {
       if (timerAt > clock.now().getTime()) clock.set(timerAt);
-      const run = await runtime.timers.runDue();
+      const run = await engine.runDue(clock.now());
       deadlinesFired += run.fired;
-      for (const refusal of run.refusals) unexpectedRefusals.push({ requestId: refusal.timer.streamId, command: `deadline ${refusal.timer.name}`, error: refusal.error });
-      await runtime.effects.catchUp();
+      for (const refusal of run.refusals) unexpectedRefusals.push({ requestId: refusal.requestId, command: `deadline ${refusal.deadline}`, error: refusal.error });
+      react(await engine.settle());
       continue;
     }
     const item = agenda.pop()!;
@@ -451,14 +509,16 @@ export async function simulate(store: EventStore, readModels: ReadModelStore, op
     await item.item();
     options.onProgress?.(Math.min(done, total), total);
   }
-  await runtime.settle();
+  await engine.finish();
 
   const finalStates: Record<string, number> = {};
   const notTerminal: string[] = [];
+  const lines: string[] = [];
   for (const id of requests.keys()) {
-    const state = (await runtime.handler.load(id))?.stateName ?? 'none';
+    const state = (await engine.stateOf(id)) ?? 'none';
     finalStates[state] = (finalStates[state] ?? 0) + 1;
     if (!isTerminal(state)) notTerminal.push(id);
+    lines.push(`${id} ${state}`);
   }
   options.onProgress?.(total, total);
   return {
@@ -471,7 +531,8 @@ export async function simulate(store: EventStore, readModels: ReadModelStore, op
     notTerminal,
     commands,
     deadlinesFired,
-    events: await store.headPosition(),
+    finalStatesDigest: sha256Hex(lines.sort().join('\n')),
+    events: await engine.headPosition(),
     expectedRefusals: sortKeys(expectedRefusals),
     unexpectedRefusals,
     simulatedFrom: start.toISOString(),

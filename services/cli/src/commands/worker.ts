@@ -3,9 +3,24 @@ import { describeProblem, openApp } from '../app';
 import { intFlag, parse } from '../args';
 import { resolveDbPath } from '../config';
 import { shortTime } from '../format';
-import { print, type CliIo } from '../io';
+import { print, UsageError, type CliIo } from '../io';
+import { NATS_FLAGS, NATS_HELP, natsUrl } from '../natsOptions';
+import { SIMULATED_CLOCK_KEY_ENV } from '@interlend/nats';
+import { natsWorkerCommand } from './natsWorker';
 
-const USAGE = 'interlend worker [--interval MS] [--db PATH] [--json]';
+const USAGE = `interlend worker [--interval MS] [--db PATH] [--json]
+       interlend worker --nats URL ${'[--roles commands,relay,effects,timers,projections] [--concurrency N] [--name NAME] [--prefix P] [--replicas N]'} [--db PATH] [--json]`;
+const HELP = `usage: ${USAGE}
+
+Without --nats: the embedded deployment's background process (deadlines, effects, read models).
+With --nats: a workflow worker sharing the work with every other worker on the same NATS.
+${NATS_HELP}
+  --roles LIST      what this process does (default all): commands (the work queue and requests),
+                    relay (the event feed), effects, timers (deadlines), projections (read models)
+  --concurrency N   commands handled at once (default 8)
+  --name NAME       this worker's name in logs and leases (default: host and process id)
+  --simulated-clock follow the clock of the simulation that started this worker (its key comes
+                    in ${SIMULATED_CLOCK_KEY_ENV}); used by 'interlend simulate --nats --workers K'`;
 
 /**
  * The embedded deployment's long-running process: fires deadlines as they fall due, carries out
@@ -14,9 +29,27 @@ const USAGE = 'interlend worker [--interval MS] [--db PATH] [--json]';
  * clock. With --json, one JSON object per line per event worth reporting.
  */
 export async function workerCommand(argv: readonly string[], io: CliIo, options: { signal?: AbortSignal; clock?: Clock } = {}): Promise<number> {
-  const { values } = parse(argv, { interval: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-  if (values.help) return print(io, `usage: ${USAGE}`), 0;
+  const { values } = parse(
+    argv,
+    {
+      interval: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      ...NATS_FLAGS,
+      roles: { type: 'string' },
+      concurrency: { type: 'string' },
+      name: { type: 'string' },
+      'simulated-clock': { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (values.help) return print(io, HELP), 0;
   const intervalMs = intFlag(values.interval, 'interval', 1_000, 10, 3_600_000);
+  const url = natsUrl(io, values.nats);
+  if (url) return natsWorkerCommand(io, { ...values, url, intervalMs }, options);
+  for (const flag of ['roles', 'concurrency', 'name', 'simulated-clock', 'prefix', 'replicas'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --nats URL: without it the worker runs everything in this process`);
+  }
   let say: (event: Record<string, unknown>, text: string) => void = () => undefined;
   const app = await openApp(resolveDbPath(io, values.db), {
     mustExist: true,

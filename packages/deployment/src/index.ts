@@ -1,0 +1,4 @@
+export { WORKER_ROLES, startIllNatsWorker } from './natsWorker';
+export type { IllNatsWorker, IllNatsWorkerOptions, WorkerEvent, WorkerRole } from './natsWorker';
+export { natsSimulationEngine } from './natsSimulation';
+export type { NatsSimulationOptions } from './natsSimulation';

@@ -1,0 +1,101 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { ForbiddenError, StoreError, ValidationError, type ManualClock } from '@interlend/engine';
+import { z } from 'zod';
+import { decode, encode } from './envelopes';
+import { errorBody, natsFailure } from './errorBodies';
+import { resolveSettings, subjectsOf, type NatsSettings, type NatsSettingsInput } from './settings';
+
+/**
+ * A simulated clock for workers. Ordinary workers keep their own clock: a command carries no time
+ * that the worker would take (its `sentAt` is information only), so no client can backdate one.
+ * A simulation (`interlend simulate --nats --workers K`) starts its own workers with a secret key
+ * in their environment; those workers, and only those, follow the time the simulation sets, when
+ * it comes signed with that key (HMAC-SHA256 over the subject prefix and the time), and only
+ * forwards: a replayed old tick cannot move them back.
+ */
+export const SIMULATED_CLOCK_KEY_ENV = 'INTERLEND_SIMULATED_CLOCK_KEY';
+
+const TickSchema = z.object({ v: z.literal(1), time: z.iso.datetime(), signature: z.string().regex(/^[0-9a-f]{64}$/) });
+const TickReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), worker: z.string(), time: z.string() }),
+  z.object({ ok: z.literal(false), worker: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+export function signTime(key: string, prefix: string, time: string): string {
+  return createHmac('sha256', key).update(`interlend-clock\n${prefix}\n${time}`).digest('hex');
+}
+
+function verifyTime(key: string, prefix: string, time: string, signature: string): boolean {
+  const expected = Buffer.from(signTime(key, prefix, time), 'hex');
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The key must be long enough not to be guessed: 32 bytes of hex or more. */
+export function checkClockKey(key: string | undefined): string {
+  if (!key || key.length < 32) throw new ValidationError(`${SIMULATED_CLOCK_KEY_ENV}: a key of at least 32 characters is required to follow a simulated clock`, { field: SIMULATED_CLOCK_KEY_ENV });
+  return key;
+}
+
+/**
+ * A worker's side: sets `clock` to each signed time (forwards only) and answers, so that the
+ * simulation knows every worker has moved before it sends the next command.
+ */
+export function followSimulatedClock(nc: NatsConnection, options: { key: string; clock: ManualClock; worker: string; settings?: NatsSettingsInput | NatsSettings }): Subscription {
+  const settings = resolveSettings(options.settings);
+  const key = checkClockKey(options.key);
+  const subject = subjectsOf(settings).clockSet;
+  return nc.subscribe(subject, {
+    callback: (error, msg: Msg) => {
+      if (error || !msg.reply) return;
+      let reply: z.infer<typeof TickReplySchema>;
+      try {
+        const tick = decode(TickSchema, msg.data, 'clock tick');
+        if (!verifyTime(key, settings.prefix, tick.time, tick.signature)) throw new ForbiddenError('clock tick: the signature does not match this simulation\'s key', {});
+        const t = Date.parse(tick.time);
+        if (t < options.clock.now().getTime()) throw new ForbiddenError(`clock tick: ${tick.time} is before this worker's time ${options.clock.now().toISOString()}; the clock only moves forwards`, {});
+        options.clock.set(t);
+        reply = { ok: true, worker: options.worker, time: options.clock.now().toISOString() };
+      } catch (failure) {
+        const body = errorBody(failure);
+        reply = { ok: false, worker: options.worker, error: { code: body.code, message: body.message } };
+      }
+      msg.respond(encode(reply));
+    },
+  });
+}
+
+/** The simulation's side: moves every one of its `workers` to `time` and waits for each to say so. */
+export class SimulatedClockSender {
+  private readonly settings: NatsSettings;
+  private readonly subject: string;
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: { key: string; workers: number; settings?: NatsSettingsInput | NatsSettings; timeoutMs?: number },
+  ) {
+    this.settings = resolveSettings(options.settings);
+    this.subject = subjectsOf(this.settings).clockSet;
+    checkClockKey(options.key);
+  }
+
+  async set(time: Date): Promise<void> {
+    const iso = time.toISOString();
+    const tick = { v: 1, time: iso, signature: signTime(this.options.key, this.settings.prefix, iso) };
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const answered = new Set<string>();
+    try {
+      const replies = await this.nc.requestMany(this.subject, encode(tick), { strategy: 'count', maxMessages: this.options.workers, maxWait: timeoutMs });
+      for await (const m of replies) {
+        const reply = decode(TickReplySchema, m.data, 'clock tick reply');
+        if (!reply.ok) throw new StoreError(`worker ${reply.worker} did not take the simulated time ${iso}: ${reply.error.message}`, { worker: reply.worker });
+        answered.add(reply.worker);
+      }
+    } catch (error) {
+      throw natsFailure(`cannot set the simulated clock to ${iso}`, error);
+    }
+    if (answered.size < this.options.workers) {
+      throw new StoreError(`only ${answered.size} of ${this.options.workers} workers took the simulated time ${iso} within ${timeoutMs} ms`, { answered: answered.size, workers: this.options.workers });
+    }
+  }
+}
