@@ -1,5 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, resolveSettings, type NatsSettings } from '@interlend/nats';
+import type { CommandInput } from '@interlend/engine';
+import { COMMAND_PARTY, type IllCommandType } from '@interlend/ill';
+import { NatsCommandBus, connectNats, resolveSettings, type CommandOutcome, type NatsSettings } from '@interlend/nats';
 import { intFlag } from './args';
 import { UsageError, type CliIo } from './io';
 
@@ -41,4 +43,23 @@ export function connect(io: CliIo, url: string, name: string): Promise<NatsConne
   const pass = io.env.NATS_PASSWORD || undefined;
   const token = io.env.NATS_TOKEN || undefined;
   return connectNats(url, { name, ...(user ? { user, pass } : {}), ...(token ? { token } : {}) });
+}
+
+/**
+ * Has a worker apply one command and returns the outcome (or the engine's typed error, which the
+ * CLI reports as it reports a refusal in one process). No answer in time is a STORE error that
+ * says the command may have been applied: sending it again with the same --command-id is safe.
+ */
+export async function sendThroughNats(io: CliIo, url: string, settings: NatsSettings, command: CommandInput): Promise<CommandOutcome> {
+  const nc = await connect(io, url, 'interlend-cli');
+  try {
+    return await new NatsCommandBus(nc, { settings }).request(command);
+  } finally {
+    await nc.drain().catch(() => nc.close());
+  }
+}
+
+/** The commands a person may send now, from a worker's answer (those only the timer service sends left out). */
+export function allowedFromOutcome(outcome: CommandOutcome): string[] {
+  return (outcome.allowed ?? []).filter((type) => COMMAND_PARTY[type as IllCommandType] !== 'system');
 }

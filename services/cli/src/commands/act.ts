@@ -1,12 +1,13 @@
-import { ForbiddenError, ValidationError, type StoredEvent } from '@interlend/engine';
+import { ForbiddenError, ValidationError, uuidV7Ids, type StoredEvent } from '@interlend/engine';
 import { COMMAND_PARTY, type IllCommandType } from '@interlend/ill';
 import { allowedForPeople, openApp } from '../app';
 import { parse, parseJson, readJsonFile } from '../args';
 import { COMMAND_ID_USAGE, commandIdFrom, commandIdLine } from '../commandIds';
 import { resolveDbPath } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
+import { NATS_FLAGS, NATS_HELP, NATS_USAGE, allowedFromOutcome, natsSettings, natsUrl, sendThroughNats } from '../natsOptions';
 
-const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] ${COMMAND_ID_USAGE} [--db PATH] [--json]
+const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] ${COMMAND_ID_USAGE} [--db PATH | ${NATS_USAGE}] [--json]
        interlend act <requestId> --allowed [--db PATH] [--json]`;
 const HELP = `usage: ${USAGE}
 
@@ -16,7 +17,10 @@ const HELP = `usage: ${USAGE}
                     and returnMisdelivered are hub staff's only.
   --command-id ID   an id of your choosing: sending the command again with the same id (an
                     answer lost, a script retried) returns the first result and changes nothing.
-                    Without it a new id is made; either way the output shows it.`;
+                    Without it a new id is made; either way the output shows it.
+${NATS_HELP}
+                    (with --nats the CLI does not read the request: commands either party may
+                    send, such as reportLost, need --role)`;
 const ROLES = ['borrowing', 'lending', 'hub'];
 
 /** Sends any lifecycle command as a library; prints the new state, or why it is not allowed now. */
@@ -32,6 +36,7 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
       allowed: { type: 'boolean' },
       db: { type: 'string' },
       json: { type: 'boolean' },
+      ...NATS_FLAGS,
     },
     USAGE,
     { max: 2 },
@@ -41,6 +46,9 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
   if (values.role && !ROLES.includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not '${values.role}'`);
   if (values.data && values.file) throw new UsageError('give the command data with --data or --file, not both');
+
+  const url = natsUrl(io, values.nats);
+  if (url) return actThroughNats(io, url, requestId, type, values);
 
   // Listing what is allowed is a read; sending a command fires what is due first.
   const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, mode: values.allowed || !type ? 'read' : 'command', warningsTo: io });
@@ -82,6 +90,40 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
   } finally {
     await app.close();
   }
+}
+
+/** `act --nats`: the same command, applied by a worker; the CLI reads nothing. */
+async function actThroughNats(
+  io: CliIo,
+  url: string,
+  requestId: string,
+  type: string | undefined,
+  values: { as?: string; role?: string; data?: string; file?: string; 'command-id'?: string; db?: string; json?: boolean; allowed?: boolean; prefix?: string; replicas?: string },
+): Promise<number> {
+  if (values.db !== undefined) throw new UsageError('--db and --nats: the workers have the database; give one or the other');
+  if (values.allowed || !type) throw new UsageError(`--allowed reads the database: run it where the database is (without --nats)\nusage: ${USAGE}`);
+  if (!Object.prototype.hasOwnProperty.call(COMMAND_PARTY, type)) throw new UsageError(`unknown command '${type}'`);
+  const party = COMMAND_PARTY[type as IllCommandType];
+  if (party === 'system') throw new UsageError(`'${type}' is sent by the timer worker when a deadline is due: use 'interlend timers run --nats URL'`);
+  if (!values.as) throw new UsageError(`--as LIBRARY is required: who sends '${type}'\nusage: ${USAGE}`);
+  if (party === 'hub' && values.role !== 'hub') {
+    throw new ForbiddenError(`only hub staff may send '${type}' for request ${requestId}: if ${values.as} acts as hub staff, say so with --role hub`, { actor: values.as, role: values.role ?? null });
+  }
+  const role = values.role ?? (party === 'borrower' ? 'borrowing' : party === 'lender' ? 'lending' : undefined);
+  if (!role) throw new UsageError(`'${type}' may come from the borrower or the lender: with --nats say which with --role borrowing or --role lending`);
+  const data = values.data !== undefined ? parseJson(values.data, '--data') : values.file ? readJsonFile(io, values.file, '--file') : {};
+  const commandId = commandIdFrom(values['command-id'], uuidV7Ids);
+  const outcome = await sendThroughNats(io, url, natsSettings(values), { commandId, streamId: requestId, type, data, actor: { id: values.as, role } });
+  const events = outcome.events as unknown as StoredEvent[];
+  if (outcome.duplicate) checkSameCommand(events, { commandId, requestId, type, actor: values.as });
+  const nowAllowed = allowedFromOutcome(outcome);
+  if (values.json) {
+    printJson(io, { requestId, commandId, duplicate: outcome.duplicate, state: outcome.state.name, events: events.map((e) => e.type), allowed: nowAllowed });
+  } else {
+    const [from, to] = transition(events, '?', outcome.state.name);
+    print(io, `${requestId} ${from} -> ${to} (${events.map((e) => e.type).join(', ')})\nallowed now: ${nowAllowed.join(', ') || 'none (it has ended)'}\n${commandIdLine(commandId, outcome.duplicate)}`);
+  }
+  return 0;
 }
 
 /** The states the command's events went from and to (on a resend: the first time's, not now's). */

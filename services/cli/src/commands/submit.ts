@@ -3,20 +3,31 @@ import { parse, readJsonFile } from '../args';
 import { COMMAND_ID_USAGE, commandIdFrom, commandIdLine, requestIdFor } from '../commandIds';
 import { resolveDbPath } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
+import { NATS_FLAGS, NATS_HELP, NATS_USAGE, allowedFromOutcome, natsSettings, natsUrl, sendThroughNats } from '../natsOptions';
+import { uuidV7Ids } from '@interlend/engine';
 
-const USAGE = `interlend submit --as LIBRARY --file request.json ${COMMAND_ID_USAGE} [--db PATH] [--json]`;
+const USAGE = `interlend submit --as LIBRARY --file request.json ${COMMAND_ID_USAGE} [--db PATH | ${NATS_USAGE}] [--json]`;
 const HELP = `usage: ${USAGE}
+${NATS_HELP}
 
   --command-id ID   an id of your choosing for this submit: sending it again with the same id
                     (an answer lost, a script retried) returns the first request, not a second
                     one. Without it a new id is made; either way the output shows it.`;
 
 export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(argv, { as: { type: 'string' }, file: { type: 'string' }, 'command-id': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { as: { type: 'string' }, file: { type: 'string' }, 'command-id': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' }, ...NATS_FLAGS }, USAGE);
   if (values.help) return print(io, HELP), 0;
   if (!values.as) throw new UsageError(`--as LIBRARY is required: the borrowing library that submits\nusage: ${USAGE}`);
   if (!values.file) throw new UsageError(`--file is required: the request as JSON\nusage: ${USAGE}`);
   const data = readJsonFile(io, values.file, '--file');
+  const url = natsUrl(io, values.nats);
+  if (url) {
+    if (values.db !== undefined) throw new UsageError('--db and --nats: the workers have the database; give one or the other');
+    const commandId = commandIdFrom(values['command-id'], uuidV7Ids);
+    const requestId = values['command-id'] === undefined ? uuidV7Ids.next() : requestIdFor(values.as, commandId);
+    const outcome = await sendThroughNats(io, url, natsSettings(values), { commandId, streamId: requestId, type: 'submit', data, actor: { id: values.as, role: 'borrowing' } });
+    return report(io, values.json, requestId, commandId, outcome.duplicate, outcome.state.name, allowedFromOutcome(outcome));
+  }
   const app = await openApp(resolveDbPath(io, values.db), { warningsTo: io });
   try {
     if (app.directory && !app.directory.has(values.as)) throw new UsageError(`--as: '${values.as}' is not in the library directory (see 'interlend directory list')`);
@@ -24,11 +35,14 @@ export async function submitCommand(argv: readonly string[], io: CliIo): Promise
     // With a command id of the caller's, the request id follows from it: a resend reaches the same request.
     const requestId = values['command-id'] === undefined ? app.ids.next() : requestIdFor(values.as, commandId);
     const result = await app.runtime.execute({ commandId, streamId: requestId, type: 'submit', data, actor: { id: values.as, role: 'borrowing' } });
-    const allowed = allowedForPeople(app.runtime, result.state);
-    if (values.json) printJson(io, { requestId, commandId, duplicate: result.duplicate, state: result.state.stateName, allowed });
-    else print(io, `${requestId} ${result.state.stateName}\nallowed now: ${allowed.join(', ') || 'none'}\n${commandIdLine(commandId, result.duplicate)}`);
-    return 0;
+    return report(io, values.json, requestId, commandId, result.duplicate, result.state.stateName, allowedForPeople(app.runtime, result.state));
   } finally {
     await app.close();
   }
+}
+
+function report(io: CliIo, json: boolean | undefined, requestId: string, commandId: string, duplicate: boolean, state: string, allowed: readonly string[]): number {
+  if (json) printJson(io, { requestId, commandId, duplicate, state, allowed });
+  else print(io, `${requestId} ${state}\nallowed now: ${allowed.join(', ') || 'none'}\n${commandIdLine(commandId, duplicate)}`);
+  return 0;
 }
