@@ -80,7 +80,7 @@ export async function natsWorkerCommand(io: CliIo, flags: NatsWorkerFlags, optio
         }
       })();
       if (created || (await sqlite.events.streamRevision(DIRECTORY_STREAM)) < 0) {
-        say({ event: 'warning', stage: 'directory', error: 'no library directory' }, `warning: ${dbPath} ${created ? 'is new and ' : ''}holds no library directory: commands naming libraries are refused until 'interlend directory import --file F --db ${dbPath}'`);
+        say({ event: 'warning', stage: 'directory', error: 'no library directory' }, `warning: ${dbPath} ${created ? 'is new and ' : ''}holds no library directory: commands naming libraries are refused until 'interlend directory import FILE --db ${dbPath}'`);
       }
       say(
         { event: 'started', database: dbPath, nats: flags.url, prefix: settings.prefix, roles: [...roles], concurrency, simulatedClock: Boolean(clockKey) },
