@@ -73,7 +73,8 @@ export async function startIllNatsWorker(options: IllNatsWorkerOptions): Promise
       // a logger that fails must not stop the worker
     }
   };
-  await ensureStreams(await jetstreamManager(nc), settings);
+  // A replicated stream on a cluster that has just started answers slowly: a longer API timeout, and ensureStreams retries.
+  await ensureStreams(await jetstreamManager(nc, { timeout: 10_000 }), settings);
 
   const simulated = options.simulatedClockKey ? new ManualClock(0) : undefined;
   const clock: Clock = simulated ?? systemClock;

@@ -41,6 +41,23 @@ describe('ensureStreams', () => {
     await nc.close();
   });
 
+  test('eight workers starting at once on separate connections all set up the same streams (a lost creation race is tried again)', async () => {
+    const conns = await Promise.all(Array.from({ length: 8 }, () => connectNats(server.url)));
+    const results = await Promise.allSettled(conns.map(async (nc) => ensureStreams(await jetstreamManager(nc), { prefix: 'race.ill' })));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const jsm = await jetstreamManager(conns[0]!);
+    expect((await jsm.consumers.info('RACE_ILL_COMMANDS', 'workers')).config.durable_name).toBe('workers');
+    await Promise.all(conns.map((nc) => nc.close()));
+  });
+
+  test('a permanent refusal is not tried again: replicas beyond the cluster size fail at once, naming the cause', async () => {
+    const nc = await connectNats(server.url);
+    const started = Date.now();
+    await expect(ensureStreams(await jetstreamManager(nc), { prefix: 'wide.ill', replicas: 3 })).rejects.toMatchObject({ code: 'STORE', message: expect.stringMatching(/^cannot set up the JetStream streams: .*replicas/i) });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await nc.close();
+  });
+
   test('fails with the engine StoreError when the server cannot be reached', async () => {
     await expect(connectNats('nats://127.0.0.1:1', { maxReconnectAttempts: 0, timeout: 500 })).rejects.toMatchObject({ code: 'STORE', details: { servers: ['nats://127.0.0.1:1'] } });
   });

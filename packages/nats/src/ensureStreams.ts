@@ -12,7 +12,9 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { NoRespondersError, TimeoutError } from '@nats-io/transport-node';
 import { natsFailure } from './errorBodies';
+import { backoffDelay, pause } from './pause';
 import { nanos, resolveSettings, subjectsOf, type NatsSettings, type NatsSettingsInput } from './settings';
 
 type StreamSpec = Partial<StreamConfig> & Pick<StreamConfig, 'name' | 'subjects'>;
@@ -90,37 +92,70 @@ export function commandConsumerConfig(settings: NatsSettings): Partial<ConsumerC
 
 /**
  * Creates the streams, the command consumer and the lease bucket, or brings existing ones to
- * these settings. Safe to run from every worker at start. Returns the settings used.
+ * these settings. Safe to run from every worker at start, at once: a replicated stream on a
+ * cluster that has just started can take seconds to elect its leader, and two workers can race
+ * to create the same stream, so a timeout, a JetStream that is not ready yet (503) or a lost
+ * creation race is tried again, with backoff, until `withinMs` (60 s) has passed. Returns the
+ * settings used.
  */
-export async function ensureStreams(jsm: JetStreamManager, input: NatsSettingsInput | NatsSettings = {}): Promise<NatsSettings> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  input: NatsSettingsInput | NatsSettings = {},
+  options: { withinMs?: number; signal?: AbortSignal } = {},
+): Promise<NatsSettings> {
   const settings = resolveSettings(input);
-  try {
-    for (const config of streamConfigs(settings)) {
-      if (await exists(() => jsm.streams.info(config.name))) {
-        const { name, retention: _r, storage: _s, ...update } = config;
-        await jsm.streams.update(name, update);
-      } else {
-        await jsm.streams.add(config);
+  const deadline = Date.now() + (options.withinMs ?? 60_000);
+  for (let failures = 1; ; failures++) {
+    try {
+      await setUp(jsm, settings);
+      return settings;
+    } catch (error) {
+      const delay = backoffDelay(failures, 250, 4_000);
+      if (!isTransient(error) || Date.now() + delay > deadline || options.signal?.aborted) {
+        throw natsFailure(failures > 1 ? `cannot set up the JetStream streams (${failures} attempts)` : 'cannot set up the JetStream streams', error);
       }
+      await pause(delay, options.signal);
     }
-    const stream = subjectsOf(settings).streamName('COMMANDS');
-    const consumer = commandConsumerConfig(settings);
-    if (await exists(() => jsm.consumers.info(stream, consumer.durable_name))) {
-      const { durable_name, ack_policy: _a, deliver_policy: _d, replay_policy: _p, ...update } = consumer;
-      await jsm.consumers.update(stream, durable_name, update);
-    } else {
-      await jsm.consumers.add(stream, consumer);
-    }
-    await new Kvm(jsm.jetstream()).create(subjectsOf(settings).leaseBucket, {
-      history: 1,
-      ttl: settings.leases.ttlMs,
-      replicas: settings.replicas,
-      description: 'Leases of singleton jobs (the deadline scan)',
-    });
-  } catch (error) {
-    throw natsFailure('cannot set up the JetStream streams', error);
   }
-  return settings;
+}
+
+/**
+ * Errors that another attempt can get past: no answer yet, JetStream or its cluster not ready
+ * (503; 10008), another worker created it first. Not a 500, which JetStream also gives for a
+ * setting the server refuses for good (replicas beyond its cluster, say).
+ */
+function isTransient(error: unknown): boolean {
+  if (error instanceof TimeoutError || error instanceof NoRespondersError) return true;
+  if (error instanceof JetStreamApiError) return error.status === 503 || error.code === 10008 || CREATION_RACE.has(error.code);
+  return false;
+}
+
+/** Stream name already in use (10058), consumer already exists (10105, 10013, 10148): another worker got there first. */
+const CREATION_RACE = new Set([10058, 10105, 10013, 10148]);
+
+async function setUp(jsm: JetStreamManager, settings: NatsSettings): Promise<void> {
+  for (const config of streamConfigs(settings)) {
+    if (await exists(() => jsm.streams.info(config.name))) {
+      const { name, retention: _r, storage: _s, ...update } = config;
+      await jsm.streams.update(name, update);
+    } else {
+      await jsm.streams.add(config);
+    }
+  }
+  const stream = subjectsOf(settings).streamName('COMMANDS');
+  const consumer = commandConsumerConfig(settings);
+  if (await exists(() => jsm.consumers.info(stream, consumer.durable_name))) {
+    const { durable_name, ack_policy: _a, deliver_policy: _d, replay_policy: _p, ...update } = consumer;
+    await jsm.consumers.update(stream, durable_name, update);
+  } else {
+    await jsm.consumers.add(stream, consumer);
+  }
+  await new Kvm(jsm.jetstream()).create(subjectsOf(settings).leaseBucket, {
+    history: 1,
+    ttl: settings.leases.ttlMs,
+    replicas: settings.replicas,
+    description: 'Leases of singleton jobs (the deadline scan)',
+  });
 }
 
 async function exists(info: () => Promise<unknown>): Promise<boolean> {

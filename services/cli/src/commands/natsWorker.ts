@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { Clock } from '@interlend/engine';
 import { WORKER_ROLES, startIllNatsWorker, type WorkerEvent, type WorkerRole } from '@interlend/deployment';
-import { SIMULATED_CLOCK_KEY_ENV, checkClockKey } from '@interlend/nats';
+import { SIMULATED_CLOCK_KEY_ENV, checkClockKey, resolveSettings } from '@interlend/nats';
 import { openSqlite } from '@interlend/store-sqlite';
 import { DIRECTORY_STREAM } from '@interlend/ill';
 import { describeProblem } from '../app';
@@ -22,6 +22,7 @@ export interface NatsWorkerFlags {
   readonly prefix?: string;
   readonly replicas?: string;
   readonly 'simulated-clock'?: boolean;
+  readonly 'ack-wait'?: string;
 }
 
 /**
@@ -34,7 +35,12 @@ export async function natsWorkerCommand(io: CliIo, flags: NatsWorkerFlags, optio
   const concurrency = intFlag(flags.concurrency, 'concurrency', 8, 1, 256);
   const name = flags.name ?? `${hostname()}-${process.pid}`;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new UsageError(`--name: '${name}' must be 1 to 64 letters, digits, '.', '_' or '-'`);
-  const settings = natsSettings(flags);
+  const baseSettings = natsSettings(flags);
+  // --ack-wait changes the shared durable consumer (ensureStreams updates it): every worker's.
+  const settings =
+    flags['ack-wait'] === undefined
+      ? baseSettings
+      : resolveSettings({ ...baseSettings, commands: { ...baseSettings.commands, ackWaitMs: intFlag(flags['ack-wait'], 'ack-wait', 30_000, 1_000, 3_600_000) } });
   let clockKey: string | undefined;
   if (flags['simulated-clock']) {
     try {

@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { natsSimulationEngine } from '@interlend/deployment';
 import { runSimulation, saveDirectory, type SimulationOptions, type SimulationSummary } from '@interlend/ill';
-import { SIMULATED_CLOCK_KEY_ENV, streamConfigs, subjectsOf, type NatsSettings } from '@interlend/nats';
+import { SIMULATED_CLOCK_KEY_ENV, ensureStreams, streamConfigs, subjectsOf, type NatsSettings } from '@interlend/nats';
 import { openSqlite } from '@interlend/store-sqlite';
 import type { CliIo } from '../io';
 import { connect } from '../natsOptions';
@@ -31,6 +31,8 @@ export async function simulateThroughNats(io: CliIo, run: NatsSimulationRun): Pr
   let engine: Awaited<ReturnType<typeof natsSimulationEngine>> | undefined;
   const db = openSqlite(run.dbPath);
   try {
+    // The streams exist before any worker starts: K workers racing to create replicated streams on a new cluster is slow.
+    await ensureStreams(await jetstreamManager(nc, { timeout: 10_000 }), run.settings);
     const summary = await runSimulation(run.options, async (setup) => {
       await saveDirectory(db.events, setup.directoryJson, setup.directoryEvent);
       workers = await startWorkerProcesses({

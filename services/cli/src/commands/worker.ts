@@ -9,7 +9,7 @@ import { SIMULATED_CLOCK_KEY_ENV } from '@interlend/nats';
 import { natsWorkerCommand } from './natsWorker';
 
 const USAGE = `interlend worker [--interval MS] [--db PATH] [--json]
-       interlend worker --nats URL ${'[--roles commands,relay,effects,timers,projections] [--concurrency N] [--name NAME] [--prefix P] [--replicas N]'} [--db PATH] [--json]`;
+       interlend worker --nats URL ${'[--roles commands,relay,effects,timers,projections] [--concurrency N] [--name NAME] [--prefix P] [--replicas N] [--ack-wait MS]'} [--db PATH] [--json]`;
 const HELP = `usage: ${USAGE}
 
 Without --nats: the embedded deployment's background process (deadlines, effects, read models).
@@ -19,6 +19,10 @@ ${NATS_HELP}
                     relay (the event feed), effects, timers (deadlines), projections (read models)
   --concurrency N   commands handled at once (default 8)
   --name NAME       this worker's name in logs and leases (default: host and process id)
+  --ack-wait MS     how long a delivered command may stay unacknowledged before it is delivered
+                    to another worker (default 30,000; a dead worker's commands come back after
+                    it). This changes the shared consumer, so it holds for every worker on the
+                    same NATS and prefix (a worker started later without it sets it back)
   --simulated-clock follow the clock of the simulation that started this worker (its key comes
                     in ${SIMULATED_CLOCK_KEY_ENV}); used by 'interlend simulate --nats --workers K'`;
 
@@ -40,6 +44,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
       concurrency: { type: 'string' },
       name: { type: 'string' },
       'simulated-clock': { type: 'boolean' },
+      'ack-wait': { type: 'string' },
     },
     USAGE,
   );
@@ -47,7 +52,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
   const intervalMs = intFlag(values.interval, 'interval', 1_000, 10, 3_600_000);
   const url = natsUrl(io, values.nats);
   if (url) return natsWorkerCommand(io, { ...values, url, intervalMs }, options);
-  for (const flag of ['roles', 'concurrency', 'name', 'simulated-clock', 'prefix', 'replicas'] as const) {
+  for (const flag of ['roles', 'concurrency', 'name', 'simulated-clock', 'prefix', 'replicas', 'ack-wait'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --nats URL: without it the worker runs everything in this process`);
   }
   let say: (event: Record<string, unknown>, text: string) => void = () => undefined;
