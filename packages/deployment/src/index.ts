@@ -2,3 +2,5 @@ export { WORKER_ROLES, startIllNatsWorker } from './natsWorker';
 export type { IllNatsWorker, IllNatsWorkerOptions, WorkerEvent, WorkerRole } from './natsWorker';
 export { natsSimulationEngine } from './natsSimulation';
 export type { NatsSimulationOptions } from './natsSimulation';
+export { MissingStoreError, allowedForPeople, describeProblem, openEmbedded } from './embedded';
+export type { App, AppMode, IllRuntime, OpenAppOptions } from './embedded';
