@@ -1,7 +1,7 @@
 /** One jest project per package; TypeScript is transformed by SWC (type-checking is `npm run typecheck`). */
 const path = require('node:path');
 
-const packages = ['packages/engine', 'packages/ill', 'packages/store-sqlite', 'packages/nats', 'packages/deployment', 'services/cli'];
+const packages = ['packages/engine', 'packages/ill', 'packages/store-sqlite', 'packages/nats', 'packages/deployment', 'services/api', 'services/cli'];
 
 const moduleNameMapper = {
   '^@interlend/engine$': '<rootDir>/packages/engine/src/index.ts',
@@ -12,6 +12,7 @@ const moduleNameMapper = {
   '^@interlend/nats$': '<rootDir>/packages/nats/src/index.ts',
   '^@interlend/nats/testing$': '<rootDir>/packages/nats/src/testing/index.ts',
   '^@interlend/deployment$': '<rootDir>/packages/deployment/src/index.ts',
+  '^@interlend/api$': '<rootDir>/services/api/src/index.ts',
 };
 
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];

@@ -4,3 +4,5 @@ export { natsSimulationEngine } from './natsSimulation';
 export type { NatsSimulationOptions } from './natsSimulation';
 export { MissingStoreError, allowedForPeople, describeProblem, openEmbedded } from './embedded';
 export type { App, AppMode, IllRuntime, OpenAppOptions } from './embedded';
+export { API_ROLES } from './access/principal';
+export type { ApiRole, Principal } from './access/principal';

@@ -1,0 +1,2 @@
+/** The live stream (server-sent events): placeholder until it lands. */
+export {};
