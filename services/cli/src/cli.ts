@@ -12,6 +12,8 @@ import { rebuildCommand } from './commands/rebuild';
 import { libraryCommand } from './commands/library';
 import { workerCommand } from './commands/worker';
 import { auditCommand } from './commands/audit';
+import { keysCommand } from './commands/keys';
+import { serveCommand } from './commands/serve';
 import { safeText, UsageError, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -29,6 +31,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   library: { run: libraryCommand, summary: "a library's history: what it borrowed and what it was asked to lend" },
   worker: { run: workerCommand, summary: 'run until stopped: fire deadlines as they fall due, run effects, keep read models current' },
   rebuild: { run: rebuildCommand, summary: 'rebuild read models from zero (--verify: compare with the live ones)' },
+  serve: { run: serveCommand, summary: 'the HTTP API and the staff dashboard (with the workers in process, or --nats URL)' },
+  keys: { run: keysCommand, summary: 'API keys: create (printed once), list, revoke' },
   audit: { run: auditCommand, summary: "verify every request's hash chain and the log's order (audit verify [--request ID])" },
 };
 
