@@ -1,7 +1,7 @@
 /** One jest project per package; TypeScript is transformed by SWC (type-checking is `npm run typecheck`). */
 const path = require('node:path');
 
-const packages = ['packages/engine', 'packages/ill', 'packages/store-sqlite', 'packages/store-postgres', 'packages/nats', 'packages/deployment', 'services/api', 'services/cli'];
+const packages = ['packages/engine', 'packages/ill', 'packages/store-sqlite', 'packages/store-postgres', 'packages/store-kurrentdb', 'packages/nats', 'packages/deployment', 'services/api', 'services/cli'];
 
 const moduleNameMapper = {
   '^@interlend/engine$': '<rootDir>/packages/engine/src/index.ts',
@@ -11,6 +11,7 @@ const moduleNameMapper = {
   '^@interlend/store-sqlite$': '<rootDir>/packages/store-sqlite/src/index.ts',
   '^@interlend/store-postgres$': '<rootDir>/packages/store-postgres/src/index.ts',
   '^@interlend/store-postgres/testing$': '<rootDir>/packages/store-postgres/src/testing/index.ts',
+  '^@interlend/store-kurrentdb$': '<rootDir>/packages/store-kurrentdb/src/index.ts',
   '^@interlend/nats$': '<rootDir>/packages/nats/src/index.ts',
   '^@interlend/nats/testing$': '<rootDir>/packages/nats/src/testing/index.ts',
   '^@interlend/deployment$': '<rootDir>/packages/deployment/src/index.ts',
