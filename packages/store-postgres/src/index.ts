@@ -1,1 +1,11 @@
-export {};
+export { openPostgres, redact } from './openPostgres';
+export type { OpenPostgresOptions, PostgresHandle } from './openPostgres';
+export { PostgresEventStore } from './postgresEventStore';
+export type { PostgresEventStoreOptions } from './postgresEventStore';
+export { PostgresReadModelStore } from './postgresReadModelStore';
+export { appendInTransaction, prepareEvents, chainHash, APPEND_CHANNEL } from './appendEvents';
+export type { PreparedEvent } from './appendEvents';
+export { isRetryable, pgCode, toStoreError } from './errors';
+export { nodeSha256Hex } from './nodeSha256';
+export { migrate, schemaVersion, MIGRATIONS, SCHEMA_VERSION, MIGRATION_LOCK_KEY } from './schema';
+export type { Migration } from './schema';

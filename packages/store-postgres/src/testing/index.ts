@@ -1,1 +1,2 @@
-export {};
+export { startPostgres, postgresBinDir } from './startPostgres';
+export type { PostgresServerOptions, PostgresServerHandle } from './startPostgres';

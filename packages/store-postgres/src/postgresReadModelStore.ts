@@ -1,0 +1,185 @@
+import type { Pool, PoolClient } from 'pg';
+import { ConcurrencyError, docToJson, validateCommit } from '@interlend/engine';
+import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
+import { toStoreError } from './errors';
+
+type Checkpoint = { readonly expected: number; readonly next: number };
+type DocRow = [key: string, doc: string];
+
+const RANGED = (filter: string): string =>
+  `SELECT d.key, d.doc
+   FROM (SELECT key, min(value) AS v FROM read_model_index WHERE projection = $1 AND value >= $2 AND value < $3 GROUP BY key) r
+   JOIN read_model_docs d ON d.projection = $1 AND d.key = r.key${filter}
+   ORDER BY r.v, r.key LIMIT $4`;
+
+const SQL = {
+  checkpoint: 'SELECT position::float8 FROM checkpoints WHERE projection = $1',
+  advance: 'UPDATE checkpoints SET position = $3 WHERE projection = $1 AND position = $2',
+  start: 'INSERT INTO checkpoints (projection, position) VALUES ($1, $2) ON CONFLICT (projection) DO NOTHING',
+  getMany: 'SELECT key, doc FROM read_model_docs WHERE projection = $1 AND key = ANY($2::text[])',
+  deleteIndex: 'DELETE FROM read_model_index WHERE projection = $1 AND key = ANY($2::text[])',
+  deleteDocs: 'DELETE FROM read_model_docs WHERE projection = $1 AND key = ANY($2::text[])',
+  upsertDocs: `INSERT INTO read_model_docs (projection, key, doc) SELECT $1, k, d FROM unnest($2::text[], $3::text[]) AS u(k, d)
+               ON CONFLICT (projection, key) DO UPDATE SET doc = excluded.doc`,
+  insertIndex: `INSERT INTO read_model_index (projection, value, key) SELECT $1, v, k FROM unnest($2::text[], $3::text[]) AS u(v, k)
+                ON CONFLICT DO NOTHING`,
+  queryAll: 'SELECT key, doc FROM read_model_docs WHERE projection = $1 ORDER BY key LIMIT $2',
+  queryIndex: `SELECT d.key, d.doc FROM read_model_index i JOIN read_model_docs d ON d.projection = i.projection AND d.key = i.key
+               WHERE i.projection = $1 AND i.value = $2 ORDER BY i.key LIMIT $3`,
+  queryRange: RANGED(''),
+  queryBoth: RANGED(' AND EXISTS (SELECT 1 FROM read_model_index j WHERE j.projection = $1 AND j.key = r.key AND j.value = $5)'),
+  projections: 'SELECT projection FROM checkpoints UNION SELECT DISTINCT projection FROM read_model_docs ORDER BY 1',
+};
+
+/**
+ * Read models on PostgreSQL: every projection's documents in `read_model_docs (projection, key,
+ * doc)` as JSON text, its index values in `read_model_index (projection, value, key)`, its
+ * checkpoint in `checkpoints`. A commit is one transaction: the checkpoint compare-and-set first
+ * (a conditional UPDATE, or the first INSERT), then the documents and index rows, with the
+ * writes folded to the last one per key and sent as arrays (four statements whatever the size).
+ * Read models are disposable: their commits run with `synchronous_commit = off` (a crash can
+ * roll a read model back to an earlier checkpoint, together with its documents; the runner
+ * catches up again), whatever the server's setting for events. Keys and index values compare
+ * by bytes (`COLLATE "C"`).
+ */
+export class PostgresReadModelStore implements ReadModelStore {
+  readonly pool: Pool;
+
+  constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  async checkpoint(projection: string): Promise<number> {
+    const rows = await this.rows<[number]>(SQL.checkpoint, [projection], `checkpoint of '${projection}' unavailable`);
+    return rows[0]?.[0] ?? 0;
+  }
+
+  async getMany(projection: string, keys: readonly string[]): Promise<Map<string, Doc>> {
+    const found = new Map<string, Doc>();
+    if (keys.length === 0) return found;
+    const rows = await this.rows<DocRow>(SQL.getMany, [projection, [...keys]], `read of '${projection}' documents failed`);
+    for (const [key, doc] of rows) found.set(key, JSON.parse(doc) as Doc);
+    return found;
+  }
+
+  async commit(projection: string, writes: readonly DocWrite[], checkpoint: Checkpoint): Promise<void> {
+    validateCommit(projection, writes, checkpoint);
+    // The last write of each key is what the commit leaves; JSON is made before any connection is used.
+    const last = new Map<string, DocWrite>();
+    for (const write of writes) {
+      last.delete(write.key);
+      last.set(write.key, write);
+    }
+    const keys: string[] = [];
+    const deleted: string[] = [];
+    const upsertKeys: string[] = [];
+    const upsertDocs: string[] = [];
+    const indexValues: string[] = [];
+    const indexKeys: string[] = [];
+    for (const [key, write] of last) {
+      keys.push(key);
+      if (write.doc === null) {
+        deleted.push(key);
+        continue;
+      }
+      upsertKeys.push(key);
+      upsertDocs.push(docToJson(write.doc, key));
+      for (const value of write.index ?? []) {
+        indexValues.push(value);
+        indexKeys.push(key);
+      }
+    }
+    await this.transaction(`commit of '${projection}'`, 'BEGIN; SET LOCAL synchronous_commit = off', async (client) => {
+      await this.advance(client, projection, checkpoint);
+      if (keys.length > 0) await client.query(SQL.deleteIndex, [projection, keys]);
+      if (deleted.length > 0) await client.query(SQL.deleteDocs, [projection, deleted]);
+      if (upsertKeys.length > 0) await client.query(SQL.upsertDocs, [projection, upsertKeys, upsertDocs]);
+      if (indexKeys.length > 0) await client.query(SQL.insertIndex, [projection, indexValues, indexKeys]);
+    });
+  }
+
+  async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
+    const limit = query.limit === undefined ? null : Math.max(0, query.limit);
+    const { index, indexRange } = query;
+    const [text, values] =
+      index !== undefined && indexRange
+        ? [SQL.queryBoth, [projection, indexRange.from, indexRange.to, limit, index]]
+        : index !== undefined
+          ? [SQL.queryIndex, [projection, index, limit]]
+          : indexRange
+            ? [SQL.queryRange, [projection, indexRange.from, indexRange.to, limit]]
+            : [SQL.queryAll, [projection, limit]];
+    const rows = await this.rows<DocRow>(text, values, `query of '${projection}' failed`);
+    return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));
+  }
+
+  async reset(projection: string): Promise<void> {
+    await this.transaction(`reset of '${projection}'`, 'BEGIN', async (client) => {
+      await client.query('DELETE FROM read_model_index WHERE projection = $1', [projection]);
+      await client.query('DELETE FROM read_model_docs WHERE projection = $1', [projection]);
+      await client.query('DELETE FROM checkpoints WHERE projection = $1', [projection]);
+    });
+  }
+
+  async projections(): Promise<string[]> {
+    const rows = await this.rows<[string]>(SQL.projections, [], 'listing projections failed');
+    return rows.map(([name]) => name);
+  }
+
+  /**
+   * The checkpoint's compare-and-set. Two commits from the same checkpoint: the second one's
+   * UPDATE waits for the first's row lock and then finds the new position (no row matches);
+   * two first commits: the second INSERT waits on the unique index and then does nothing.
+   */
+  private async advance(client: PoolClient, projection: string, checkpoint: Checkpoint): Promise<void> {
+    const updated = await client.query(SQL.advance, [projection, checkpoint.expected, checkpoint.next]);
+    if (updated.rowCount === 1) return;
+    if (checkpoint.expected === 0) {
+      const inserted = await client.query(SQL.start, [projection, checkpoint.next]);
+      if (inserted.rowCount === 1) return;
+    }
+    const actual = (await client.query<[number]>({ text: SQL.checkpoint, values: [projection], rowMode: 'array' })).rows[0]?.[0] ?? 0;
+    throw new ConcurrencyError(`projection '${projection}' is at checkpoint ${actual}, not ${checkpoint.expected}; nothing was written`, {
+      projection,
+      expected: checkpoint.expected,
+      actual,
+    });
+  }
+
+  private async rows<R extends unknown[]>(text: string, values: unknown[], what: string): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>({ text, values, rowMode: 'array' })).rows;
+    } catch (error) {
+      throw toStoreError(error, what);
+    }
+  }
+
+  /** `work` inside a transaction opened with `begin` (one message: 'BEGIN; SET LOCAL ...'), committed, or rolled back on any failure. */
+  private async transaction(what: string, begin: string, work: (client: PoolClient) => Promise<void>): Promise<void> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw toStoreError(error, `${what} failed: no connection`);
+    }
+    let broken: Error | undefined;
+    let committing = false;
+    try {
+      await client.query(begin);
+      await work(client);
+      committing = true;
+      await client.query('COMMIT');
+    } catch (error) {
+      if (!committing) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollback) {
+          broken = rollback as Error;
+        }
+      } else broken = error as Error;
+      throw toStoreError(error, `${what} failed`, committing ? { inDoubt: true } : {});
+    } finally {
+      client.release(broken);
+    }
+  }
+}
