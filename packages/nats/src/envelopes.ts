@@ -14,7 +14,8 @@ const LIMITS = { ...ENVELOPE_LIMITS, type: 128 } as const;
 const id = (max: number) => z.string().min(1).max(max);
 const json = z.record(z.string(), z.unknown());
 
-export const ActorSchema = z.object({ id: id(LIMITS.actorId), role: id(LIMITS.actorRole) });
+/** `key`: the API key id that authenticated the actor (the engine records it with the events). */
+export const ActorSchema = z.object({ id: id(LIMITS.actorId), role: id(LIMITS.actorRole), key: id(LIMITS.actorKey).optional() });
 
 /** A command, on the work queue and in a request. `data` is checked by the workflow's own schema. */
 export const CommandEnvelopeSchema = z.object({

@@ -63,7 +63,7 @@ function metadata(workflow: string, command: ValidatedCommand, stateBefore: stri
     workflow,
     commandId: command.commandId,
     commandType: command.type,
-    actor: { id: command.actor.id, role: command.actor.role },
+    actor: { id: command.actor.id, role: command.actor.role, ...(command.actor.key === undefined ? {} : { key: command.actor.key }) },
     time: command.time,
     stateBefore,
     stateAfter,

@@ -16,7 +16,7 @@ export function zodIssues(error: ZodError, prefix = ''): { path: string; message
  * Lengths (UTF-16 code units) of the envelope's strings. A command id must hold a stream id and
  * more: the timer worker's are `deadline:<stream>:<name>:<key>:<at>`.
  */
-export const ENVELOPE_LIMITS = { commandId: 400, streamId: 200, actorId: 128, actorRole: 64 } as const;
+export const ENVELOPE_LIMITS = { commandId: 400, streamId: 200, actorId: 128, actorRole: 64, actorKey: 128 } as const;
 
 /**
  * Characters no id may hold, because a terminal or text renderer acts on them: C0 controls, DEL,
@@ -57,6 +57,7 @@ export function validateCommand(workflow: WorkflowDefinition, input: CommandInpu
   check('streamId', envelope.streamId, ENVELOPE_LIMITS.streamId);
   check('actor.id', actor.id, ENVELOPE_LIMITS.actorId);
   check('actor.role', actor.role, ENVELOPE_LIMITS.actorRole);
+  if (actor.key !== undefined) check('actor.key', actor.key, ENVELOPE_LIMITS.actorKey);
   const type = envelope.type;
   const schema = typeof type === 'string' && Object.prototype.hasOwnProperty.call(workflow.commands, type) ? workflow.commands[type] : undefined;
   if (!schema) problems.push({ path: 'type', message: `unknown command '${quote(type)}'; known: ${Object.keys(workflow.commands).join(', ')}` });
@@ -71,7 +72,7 @@ export function validateCommand(workflow: WorkflowDefinition, input: CommandInpu
     streamId: envelope.streamId as string,
     type: type as string,
     data: parsed.data as JsonObject,
-    actor: { id: actor.id as string, role: actor.role as string },
+    actor: { id: actor.id as string, role: actor.role as string, ...(actor.key === undefined ? {} : { key: actor.key as string }) },
     time,
   };
 }

@@ -6,6 +6,11 @@ import type { JsonObject, StoredEvent } from '../eventStore/types';
 export interface Actor {
   readonly id: string;
   readonly role: string;
+  /**
+   * The credential that authenticated the actor (an API key's public id), when an edge checked
+   * one: recorded with the events as `metadata.actor.key`. Never a secret.
+   */
+  readonly key?: string;
 }
 
 /** A command as it arrives at the edge, before validation. */
@@ -80,7 +85,7 @@ export interface EventMetadata extends JsonObject {
   readonly workflow: string;
   readonly commandId: string;
   readonly commandType: string;
-  readonly actor: { readonly id: string; readonly role: string };
+  readonly actor: { readonly id: string; readonly role: string; readonly key?: string };
   readonly time: string;
   readonly stateBefore: string;
   readonly stateAfter: string;
