@@ -6,3 +6,10 @@ export { MissingStoreError, allowedForPeople, describeProblem, openEmbedded } fr
 export type { App, AppMode, IllRuntime, OpenAppOptions } from './embedded';
 export { API_ROLES } from './access/principal';
 export type { ApiRole, Principal } from './access/principal';
+export { runEmbeddedWorker } from './embeddedWorker';
+export type { EmbeddedWorkerEvent, EmbeddedWorkerOptions } from './embeddedWorker';
+export { requestIdFor } from './requestIds';
+export { API_KEYS_STREAM, API_KEYS_WORKFLOW, API_KEY_CREATED, API_KEY_REVOKED, ApiKeys, DEFAULT_HASH_PARAMS, DEFAULT_KEY_CACHE_SIZE, hashKey, verifyKey } from './access/apiKeys';
+export type { ApiKeyCreatedData, ApiKeyInfo, ApiKeyRevokedData, ApiKeysOptions, CreateApiKeyInput, CreatedApiKey, HashParams } from './access/apiKeys';
+export { connectNatsCommandSender } from './natsCommandSender';
+export type { NatsCommandSender, NatsCommandSenderOptions } from './natsCommandSender';

@@ -6,6 +6,7 @@ import { shortTime } from '../format';
 import { print, UsageError, type CliIo } from '../io';
 import { NATS_FLAGS, NATS_HELP, natsUrl } from '../natsOptions';
 import { SIMULATED_CLOCK_KEY_ENV } from '@interlend/nats';
+import { runEmbeddedWorker } from '@interlend/deployment';
 import { natsWorkerCommand } from './natsWorker';
 
 const USAGE = `interlend worker [--interval MS] [--db PATH] [--json]
@@ -72,27 +73,15 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
   const keepAlive = setInterval(() => {}, 2 ** 30);
   try {
     say({ event: 'started', database: app.dbPath, intervalMs }, `worker started on ${app.dbPath}: deadlines checked every ${intervalMs} ms (Ctrl-C stops it)`);
-    // A worker survives every failure: a conflict with another process carrying the log forward, a
-    // busy or briefly unavailable store. It says what happened, waits (longer after each failure in
-    // a row, at most 30 s) and goes on. Only a stop request ends it.
-    let failures = 0;
-    while (!stop.signal.aborted) {
-      try {
-        const run = await app.runtime.timers.runDue();
-        if (run.fired || run.refused) {
-          say({ event: 'deadlines', fired: run.fired, refused: run.refused }, `fired ${run.fired} deadline(s)${run.refused ? `, ${run.refused} refused (the request had moved on)` : ''}`);
-        }
-        await app.runtime.settleQuietly();
-        failures = 0;
-        const head = await app.events.headPosition();
-        await app.events.waitForEvents(head, { timeoutMs: intervalMs, signal: stop.signal });
-      } catch (error) {
-        failures++;
-        const retryInMs = Math.min(30_000, 250 * 2 ** Math.min(failures - 1, 7));
-        say({ event: 'error', error: errorText(error), failures, retryInMs }, `error (${failures} in a row): ${errorText(error)}; trying again in ${retryInMs} ms`);
-        await pause(retryInMs, stop.signal);
-      }
-    }
+    // A worker survives every failure (the loop, shared with `interlend serve`, is in @interlend/deployment).
+    await runEmbeddedWorker(app, {
+      intervalMs,
+      signal: stop.signal,
+      onEvent: (e) =>
+        e.event === 'deadlines'
+          ? say(e, `fired ${e.fired} deadline(s)${e.refused ? `, ${e.refused} refused (the request had moved on)` : ''}`)
+          : say(e, `error (${e.failures} in a row): ${e.error}; trying again in ${e.retryInMs} ms`),
+    });
     say({ event: 'stopped' }, 'worker stopped');
     return 0;
   } finally {
@@ -104,12 +93,3 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
 }
 
 const errorText = (error: unknown): string => (error as Error)?.message ?? String(error);
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
-}
