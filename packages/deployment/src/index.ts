@@ -13,3 +13,7 @@ export { API_KEYS_STREAM, API_KEYS_WORKFLOW, API_KEY_CREATED, API_KEY_REVOKED, A
 export type { ApiKeyCreatedData, ApiKeyInfo, ApiKeyRevokedData, ApiKeysOptions, CreateApiKeyInput, CreatedApiKey, HashParams } from './access/apiKeys';
 export { connectNatsCommandSender } from './natsCommandSender';
 export type { NatsCommandSender, NatsCommandSenderOptions } from './natsCommandSender';
+export { DEFAULT_STORE, describeStore, parseStoreUrl } from './stores/storeUrl';
+export type { StoreLocation } from './stores/storeUrl';
+export { openStores } from './stores/openStores';
+export type { OpenStoresOptions, OpenedStores, StoreSettings } from './stores/openStores';
