@@ -14,6 +14,7 @@ import { workerCommand } from './commands/worker';
 import { auditCommand } from './commands/audit';
 import { keysCommand } from './commands/keys';
 import { serveCommand } from './commands/serve';
+import { migrateCommand } from './commands/migrate';
 import { safeText, UsageError, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   rebuild: { run: rebuildCommand, summary: 'rebuild read models from zero (--verify: compare with the live ones)' },
   serve: { run: serveCommand, summary: 'the HTTP API and the staff dashboard (with the workers in process, or --nats URL)' },
   keys: { run: keysCommand, summary: 'API keys: create (printed once), list, revoke' },
+  migrate: { run: migrateCommand, summary: 'copy a whole log into an empty store (--from URL --to URL), resumable' },
   audit: { run: auditCommand, summary: "verify every request's hash chain and the log's order (audit verify [--request ID])" },
 };
 
