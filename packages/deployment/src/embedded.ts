@@ -1,13 +1,19 @@
-import { existsSync, statSync } from 'node:fs';
-import { isStoreError, OverlayReadModelStore, WorkflowRuntime, systemClock, uuidV7Ids, type BackgroundProblem, type Clock, type EventStore, type IdGenerator, type IndexOf, type Projection, type ReadModelStore } from '@interlend/engine';
+import * as path from 'node:path';
+import { OverlayReadModelStore, WorkflowRuntime, systemClock, uuidV7Ids, type BackgroundProblem, type Clock, type EventStore, type IdGenerator, type IndexOf, type Projection, type ReadModelStore } from '@interlend/engine';
 import { COMMAND_PARTY, Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, type IllCommandType, type IllServices } from '@interlend/ill';
-import { openSqlite, type SqliteHandle } from '@interlend/store-sqlite';
+import { MissingStoreError } from './stores/missingStoreError';
+import { openStores, type OpenedStores, type StoreSettings } from './stores/openStores';
+
+export { MissingStoreError };
 
 export type IllRuntime = WorkflowRuntime<typeof illRequestWorkflow.machine, IllServices>;
 
 export interface App {
-  readonly dbPath: string;
-  readonly sqlite: SqliteHandle;
+  /** The stores that are open, for messages and logs (a file path, or a URL without its password). */
+  readonly description: string;
+  /** Where the stores are (with any password: not for messages). */
+  readonly settings: StoreSettings;
+  readonly stores: OpenedStores;
   readonly runtime: IllRuntime;
   /** The event log. */
   readonly events: EventStore;
@@ -26,17 +32,23 @@ export interface App {
  * What the process is about to do with the store:
  * - 'command' (default): change something. Due deadlines fire first (the single-process default
  *   has no other timer service), so the command acts on a current state.
- * - 'read': answer a question. Nothing is written, not even read models: the database is opened
- *   read-only (a read-only file can be read), and read models that are behind the log are caught
- *   up in memory for this answer. Deadlines that are due are shown as due, not fired.
+ * - 'read': answer a question. Nothing is written, not even read models: a SQLite file is opened
+ *   read-only (a read-only file can be read), PostgreSQL without creating the schema, and read
+ *   models that are behind the log are caught up in memory for this answer. Deadlines that are
+ *   due are shown as due, not fired.
  * - 'maintain': open read-write and do nothing on opening (the worker, `timers run`, rebuild and
  *   directory import do their own work).
  */
 export type AppMode = 'command' | 'read' | 'maintain';
 
 export interface OpenAppOptions {
-  /** Refuse when the database does not exist yet ('read' mode always does). */
+  /**
+   * Refuse when the store does not exist yet ('read' mode always does): a SQLite file must be
+   * there; a network store must answer (a StoreError naming it otherwise, as always).
+   */
   readonly mustExist?: boolean;
+  /** SQLite only: the durability of commits (default full; see docs/storage-sqlite.md). */
+  readonly synchronous?: 'full' | 'normal';
   readonly mode?: AppMode;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
@@ -48,40 +60,25 @@ export interface OpenAppOptions {
   readonly onBackgroundError?: (problem: BackgroundProblem) => void;
 }
 
-/** The store named is not there (or is not a database file): the caller says what to do. */
-export class MissingStoreError extends Error {
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-    this.name = 'MissingStoreError';
-  }
-}
-
 /**
- * Opens the embedded store and wires the ILL workflow over it: the single-process default, used
- * by every service (the CLI, the worker, the API).
+ * Opens the stores named by the settings and wires the ILL workflow over them: the one place
+ * where every service (the CLI, the workers, the API) gets its deployment.
  */
-export async function openEmbedded(dbPath: string, options: OpenAppOptions = {}): Promise<App> {
+export async function openDeployment(settings: StoreSettings, options: OpenAppOptions = {}): Promise<App> {
   const mode: AppMode = options.mode ?? 'command';
-  if (options.mustExist || mode === 'read') {
-    if (!existsSync(dbPath)) throw new MissingStoreError(`no database at ${dbPath}`, dbPath);
-    if (statSync(dbPath).isDirectory()) throw new MissingStoreError(`${dbPath} is a directory, not a database file`, dbPath);
-  }
-  const sqlite = mode === 'read' ? await openForReading(dbPath) : openSqlite(dbPath);
+  const stores = await openStores(settings, { readonly: mode === 'read', mustExist: options.mustExist, synchronous: options.synchronous });
   try {
     const clock = options.clock ?? systemClock;
     const ids = options.ids ?? uuidV7Ids;
     const projections = options.projections ?? illProjections;
-    const directory = await loadDirectory(sqlite.events);
+    const directory = await loadDirectory(stores.events);
     const services: IllServices = { directory: directory ?? new Directory({ libraries: [] }) };
-    const readModels = mode === 'read' ? new OverlayReadModelStore(sqlite.readModels, indexOfProjections(projections)) : sqlite.readModels;
+    const readModels = mode === 'read' ? new OverlayReadModelStore(stores.readModels, indexOfProjections(projections)) : stores.readModels;
     const onBackgroundError = options.onBackgroundError;
     const runtime: IllRuntime = new WorkflowRuntime({
       workflow: illRequestWorkflow,
       services,
-      store: sqlite.events,
+      store: stores.events,
       readModels,
       clock,
       ids,
@@ -91,30 +88,17 @@ export async function openEmbedded(dbPath: string, options: OpenAppOptions = {})
     });
     if (mode === 'command') await runtime.runDueTimersQuietly();
     if (mode === 'read') await catchUpInMemory(runtime, onBackgroundError);
-    return { dbPath, sqlite, runtime, events: sqlite.events, readModels, directory, clock, ids, close: () => sqlite.close() };
+    return { description: stores.description, settings: stores.settings, stores, runtime, events: stores.events, readModels, directory, clock, ids, close: () => stores.close() };
   } catch (error) {
-    await sqlite.close();
+    await stores.close();
     throw error;
   }
 }
 
-/**
- * Opens the database read-only. A database written by an older version of this program is
- * upgraded first when the file can be written (the upgrade is a schema change, not a write to the
- * log); a read-only file of an older version is refused with what to do.
- */
-async function openForReading(dbPath: string): Promise<SqliteHandle> {
-  try {
-    return openSqlite(dbPath, { readonly: true });
-  } catch (error) {
-    if (!isOutdatedSchema(error)) throw error;
-  }
-  await openSqlite(dbPath).close();
-  return openSqlite(dbPath, { readonly: true });
+/** `openDeployment` on one SQLite file: the embedded default. */
+export function openEmbedded(dbPath: string, options: OpenAppOptions = {}): Promise<App> {
+  return openDeployment({ events: { kind: 'sqlite', path: path.resolve(dbPath) } }, options);
 }
-
-const isOutdatedSchema = (error: unknown): boolean =>
-  isStoreError(error) && typeof error.details.version === 'number' && typeof error.details.expected === 'number' && error.details.version < error.details.expected;
 
 /** Brings the projections up to the head of the log in the overlay: nothing is written. */
 async function catchUpInMemory(runtime: IllRuntime, report: ((problem: BackgroundProblem) => void) | undefined): Promise<void> {

@@ -7,5 +7,6 @@ export { appendInTransaction, prepareEvents, chainHash, APPEND_CHANNEL } from '.
 export type { PreparedEvent } from './appendEvents';
 export { isRetryable, pgCode, toStoreError } from './errors';
 export { nodeSha256Hex } from './nodeSha256';
+export { dropSchema, INTERLEND_TABLES } from './dropSchema';
 export { migrate, schemaVersion, MIGRATIONS, SCHEMA_VERSION, MIGRATION_LOCK_KEY } from './schema';
 export type { Migration } from './schema';

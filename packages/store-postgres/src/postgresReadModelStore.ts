@@ -6,11 +6,29 @@ import { toStoreError } from './errors';
 type Checkpoint = { readonly expected: number; readonly next: number };
 type DocRow = [key: string, doc: string];
 
-const RANGED = (filter: string): string =>
+const RANGED = (filter: string, from = '>=', to = '<'): string =>
   `SELECT d.key, d.doc
-   FROM (SELECT key, min(value) AS v FROM read_model_index WHERE projection = $1 AND value >= $2 AND value < $3 GROUP BY key) r
+   FROM (SELECT key, min(value) AS v FROM read_model_index WHERE projection = $1 AND value ${from} $2 AND value ${to} $3 GROUP BY key) r
    JOIN read_model_docs d ON d.projection = $1 AND d.key = r.key${filter}
    ORDER BY r.v, r.key LIMIT $4`;
+
+const BOTH_FILTER = ' AND EXISTS (SELECT 1 FROM read_model_index j WHERE j.projection = $1 AND j.key = r.key AND j.value = $5)';
+
+/**
+ * A range [from, to) whose bounds PostgreSQL can take: text cannot hold U+0000, and callers use it
+ * as the least character (`${prefix}\u0000` is "just after prefix"). No stored value holds it, so
+ * a bound cut at its first U+0000 keeps the same rows: value >= 'p\0…' is value > 'p', and
+ * value < 'p\0…' is value <= 'p'.
+ */
+function rangeWithoutNul(range: { readonly from: string; readonly to: string }): { from: string; to: string; fromOp: string; toOp: string; exact: boolean } {
+  const cut = (text: string) => {
+    const at = text.indexOf('\u0000');
+    return at < 0 ? { text, cut: false } : { text: text.slice(0, at), cut: true };
+  };
+  const from = cut(range.from);
+  const to = cut(range.to);
+  return { from: from.text, to: to.text, fromOp: from.cut ? '>' : '>=', toOp: to.cut ? '<=' : '<', exact: !from.cut && !to.cut };
+}
 
 const SQL = {
   checkpoint: 'SELECT position::float8 FROM checkpoints WHERE projection = $1',
@@ -27,7 +45,7 @@ const SQL = {
   queryIndex: `SELECT d.key, d.doc FROM read_model_index i JOIN read_model_docs d ON d.projection = i.projection AND d.key = i.key
                WHERE i.projection = $1 AND i.value = $2 ORDER BY i.key LIMIT $3`,
   queryRange: RANGED(''),
-  queryBoth: RANGED(' AND EXISTS (SELECT 1 FROM read_model_index j WHERE j.projection = $1 AND j.key = r.key AND j.value = $5)'),
+  queryBoth: RANGED(BOTH_FILTER),
   projections: 'SELECT projection FROM checkpoints UNION SELECT DISTINCT projection FROM read_model_docs ORDER BY 1',
 };
 
@@ -100,14 +118,15 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
     const limit = query.limit === undefined ? null : Math.max(0, query.limit);
-    const { index, indexRange } = query;
+    const { index } = query;
+    const indexRange = query.indexRange && rangeWithoutNul(query.indexRange);
     const [text, values] =
       index !== undefined && indexRange
-        ? [SQL.queryBoth, [projection, indexRange.from, indexRange.to, limit, index]]
+        ? [indexRange.exact ? SQL.queryBoth : RANGED(BOTH_FILTER, indexRange.fromOp, indexRange.toOp), [projection, indexRange.from, indexRange.to, limit, index]]
         : index !== undefined
           ? [SQL.queryIndex, [projection, index, limit]]
           : indexRange
-            ? [SQL.queryRange, [projection, indexRange.from, indexRange.to, limit]]
+            ? [indexRange.exact ? SQL.queryRange : RANGED('', indexRange.fromOp, indexRange.toOp), [projection, indexRange.from, indexRange.to, limit]]
             : [SQL.queryAll, [projection, limit]];
     const rows = await this.rows<DocRow>(text, values, `query of '${projection}' failed`);
     return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));

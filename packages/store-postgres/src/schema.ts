@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Client, Pool, PoolClient } from 'pg';
 import { StoreError } from '@interlend/engine';
 import { toStoreError } from './errors';
 
@@ -94,7 +94,7 @@ export const SCHEMA_VERSION: number = MIGRATIONS.length;
 export const MIGRATION_LOCK_KEY = '7597137600480830830';
 
 /** The version recorded in `schema_migrations` (0 for an empty database). */
-export async function schemaVersion(client: Pool | PoolClient): Promise<number> {
+export async function schemaVersion(client: Pool | PoolClient | Client): Promise<number> {
   const exists = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
   if (!exists.rows[0]?.t) return 0;
   const result = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');

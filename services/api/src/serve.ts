@@ -1,10 +1,14 @@
+import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ApiKeys, connectNatsCommandSender, describeProblem, openEmbedded, runEmbeddedWorker, type App, type NatsCommandSender, type NatsCommandSenderOptions } from '@interlend/deployment';
+import { ApiKeys, connectNatsCommandSender, describeProblem, openDeployment, runEmbeddedWorker, storeFlagsFor, type App, type StoreSettings, type NatsCommandSender, type NatsCommandSenderOptions } from '@interlend/deployment';
 import { embeddedSender, natsSender } from './commandSender';
 import { buildApi, type ApiOptions } from './server';
 
 export interface ServeOptions {
-  readonly dbPath: string;
+  /** Where the stores are (`resolveStore` of the CLI reads --store / --db / --read-models). */
+  readonly store?: StoreSettings;
+  /** The SQLite shorthand: `dbPath: X` is `store: { events: { kind: 'sqlite', path: X } }`. One of the two is required. */
+  readonly dbPath?: string;
   readonly host: string;
   /** 0: any free port (the line printed says which). */
   readonly port: number;
@@ -48,7 +52,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let server: FastifyInstance | undefined;
   let logBackground: (message: string) => void = () => undefined;
 
-  const app = await openEmbedded(options.dbPath, {
+  const store = options.store ?? (options.dbPath !== undefined ? { events: { kind: 'sqlite' as const, path: path.resolve(options.dbPath) } } : undefined);
+  if (!store) throw new TypeError('startServer: give store or dbPath');
+  const app = await openDeployment(store, {
     mode: options.nats ? 'maintain' : 'command',
     onBackgroundError: (problem) => logBackground(describeProblem(problem)),
   });
@@ -83,7 +89,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         onEvent: (e) => (e.event === 'error' ? log.warn({ worker: e }, `worker: ${e.error}; trying again in ${e.retryInMs} ms`) : log.info({ worker: e }, `worker: fired ${e.fired} deadline(s)`)),
       });
     }
-    log.info({ database: app.dbPath, mode: nats ? 'nats' : 'embedded' }, nats ? 'commands go to the NATS workers' : 'workers run in this process');
+    log.info({ database: app.description, mode: nats ? 'nats' : 'embedded' }, nats ? 'commands go to the NATS workers' : 'workers run in this process');
 
     let closed: Promise<void> | undefined;
     const running = server;
@@ -114,8 +120,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 /** What a new installation still needs, in one line (undefined when it has a directory and a key). */
 async function setupHint(app: App, keys: ApiKeys): Promise<string | undefined> {
   const missing: string[] = [];
-  if (!app.directory) missing.push(`no library directory: import one with 'interlend directory import docs/examples/directory.json --db ${app.dbPath}'`);
+  if (!app.directory) missing.push(`no library directory: import one with 'interlend directory import docs/examples/directory.json ${storeFlagsFor(app.settings)}'`);
   const active = (await keys.list()).filter((k) => k.revokedAt === null);
-  if (!active.length) missing.push(`no API key: create one with 'interlend keys create --library CODE --role borrowing --db ${app.dbPath}' (it is printed once)`);
+  if (!active.length) missing.push(`no API key: create one with 'interlend keys create --library CODE --role borrowing ${storeFlagsFor(app.settings)}' (it is printed once)`);
   return missing.length ? `interlend serve: hint: ${missing.join('; then ')}` : undefined;
 }

@@ -1,5 +1,5 @@
 import { ManualClock, systemClock, type BackgroundProblem, type Clock } from '@interlend/engine';
-import { MissingStoreError, describeProblem, openEmbedded, type App, type OpenAppOptions } from '@interlend/deployment';
+import { MissingStoreError, describeProblem, openDeployment, type App, type OpenAppOptions, type StoreSettings } from '@interlend/deployment';
 import { safeText, UsageError, type CliIo } from './io';
 
 export { allowedForPeople, describeProblem, type App, type AppMode, type IllRuntime } from '@interlend/deployment';
@@ -9,15 +9,15 @@ export interface CliOpenAppOptions extends OpenAppOptions {
   readonly warningsTo?: CliIo;
 }
 
-/** The embedded deployment (wired in `@interlend/deployment`), with the CLI's warnings and its words for a missing database. */
-export async function openApp(dbPath: string, options: CliOpenAppOptions = {}): Promise<App> {
+/** The deployment (wired in `@interlend/deployment`), with the CLI's warnings and its words for a missing store. */
+export async function openApp(settings: StoreSettings, options: CliOpenAppOptions = {}): Promise<App> {
   const io = options.warningsTo;
   const onBackgroundError = options.onBackgroundError ?? (io ? (problem: BackgroundProblem) => void io.stderr.write(`interlend: warning: ${safeText(describeProblem(problem), { oneLine: true })}\n`) : undefined);
   try {
-    return await openEmbedded(dbPath, { ...options, onBackgroundError });
+    return await openDeployment(settings, { ...options, onBackgroundError });
   } catch (error) {
     if (error instanceof MissingStoreError) {
-      throw new UsageError(error.message.startsWith('no database') ? `${error.message}: run 'interlend simulate' or 'interlend submit' first, or pass --db PATH` : error.message);
+      throw new UsageError(/^no (database|interlend store)/.test(error.message) ? `${error.message}: run 'interlend simulate' or 'interlend submit' first, or pass --store URL (or --db PATH)` : error.message);
     }
     throw error;
   }

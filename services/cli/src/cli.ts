@@ -47,7 +47,9 @@ export function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'The database is ./data/interlend.db unless --db PATH or INTERLEND_DB says otherwise.',
+    'The store is sqlite:./data/interlend.db unless --store URL (or INTERLEND_STORE: sqlite:PATH,',
+    'postgres://..., kurrentdb://... with --read-models URL) or --db PATH (or INTERLEND_DB) says',
+    'otherwise (docs/deployment.md).',
   ].join('\n');
 }
 

@@ -61,3 +61,16 @@ function invalid(what: string, input: string, why: string): ValidationError {
   const message = `${what}: '${input}' is not a store URL: ${why}`;
   return new ValidationError(message, { issues: [{ path: what.replace(/^--/, ''), message }] });
 }
+
+/** The location as a URL that `parseStoreUrl` reads back (with its password: for a child process's environment, never for a message). */
+export function storeUrlOf(location: StoreLocation): string {
+  return location.kind === 'sqlite' ? `sqlite:${location.path.replace(/%/g, '%25')}` : location.url;
+}
+
+/** The command-line flags that name these stores (`--db PATH` for one SQLite file), without a password: for hints. */
+export function storeFlagsFor(settings: { readonly events: StoreLocation; readonly readModels?: StoreLocation }): string {
+  const events = describeStore(settings.events);
+  const readModels = settings.readModels && describeStore(settings.readModels) !== events ? ` --read-models ${describeStore(settings.readModels)}` : '';
+  if (settings.events.kind === 'sqlite' && !readModels) return `--db ${settings.events.path}`;
+  return `--store ${events}${readModels}`;
+}

@@ -1,4 +1,4 @@
-import { describeStore, parseStoreUrl } from './storeUrl';
+import { describeStore, parseStoreUrl, storeFlagsFor, storeUrlOf } from './storeUrl';
 
 describe('parseStoreUrl', () => {
   test.each([
@@ -33,5 +33,22 @@ describe('parseStoreUrl', () => {
   test('describeStore hides a password', () => {
     expect(describeStore(parseStoreUrl('postgres://ill:s3cret@db:5432/ill', '/'))).toBe('postgres://ill:***@db:5432/ill');
     expect(describeStore(parseStoreUrl('sqlite:x.db', '/w'))).toBe('sqlite:/w/x.db');
+  });
+});
+
+describe('storeUrlOf and storeFlagsFor', () => {
+  it('gives a URL that parses back to the same location (for a child process), a file path with % included', () => {
+    for (const input of ['sqlite:/srv/a 100%.db', 'postgres://u:secret@h:5432/db', 'kurrentdb://h:2113?tls=false']) {
+      const location = parseStoreUrl(input.replace('%', '%25'), '/w');
+      expect(parseStoreUrl(storeUrlOf(location), '/elsewhere')).toEqual(location);
+    }
+  });
+
+  it('names the stores as flags for a hint, never with the password', () => {
+    expect(storeFlagsFor({ events: parseStoreUrl('sqlite:x.db', '/w') })).toBe('--db /w/x.db');
+    expect(storeFlagsFor({ events: parseStoreUrl('postgres://u:secret@h/db', '/w') })).toBe('--store postgres://u:***@h/db');
+    expect(storeFlagsFor({ events: parseStoreUrl('kurrentdb://h:2113', '/w'), readModels: parseStoreUrl('postgres://u:secret@h/rm', '/w') })).toBe(
+      '--store kurrentdb://h:2113 --read-models postgres://u:***@h/rm',
+    );
   });
 });

@@ -596,6 +596,12 @@ export function readModelStoreContract(name: string, factory: () => Promise<Read
         expect(await keysOf('loans', { indexRange: { from: 'due:2027', to: 'due:2028' } })).toEqual([]);
       });
 
+      it('takes U+0000 in a range bound as the least character: to "v\\u0000" ends the range just after v (as the timer worker asks)', async () => {
+        expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due:2026-01-02\u0000' } })).toEqual(['loan-1', 'loan-2', 'loan-4']);
+        expect(await keysOf('loans', { indexRange: { from: 'due:2026-01-02\u0000', to: 'due;' } })).toEqual(['loan-3', 'loan-4']);
+        expect(await keysOf('loans', { indexRange: { from: 'due:2026-01-03', to: 'due:2026-01-03\u0000' } })).toEqual(['loan-3']);
+      });
+
       it('orders a range scan by each document\'s earliest index value in the range, then by key (earliest deadline first)', async () => {
         await store.commit('timers', [
           { key: 'a', doc: 1, index: ['due:2026-03-09'] },

@@ -3,12 +3,12 @@ import { COMMAND_PARTY, type IllCommandType } from '@interlend/ill';
 import { allowedForPeople, openApp } from '../app';
 import { parse, parseJson, readJsonFile } from '../args';
 import { COMMAND_ID_USAGE, commandIdFrom, commandIdLine } from '../commandIds';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { NATS_FLAGS, NATS_HELP, NATS_USAGE, allowedFromOutcome, natsSettings, natsUrl, sendThroughNats } from '../natsOptions';
 
-const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] ${COMMAND_ID_USAGE} [--db PATH | ${NATS_USAGE}] [--json]
-       interlend act <requestId> --allowed [--db PATH] [--json]`;
+const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] ${COMMAND_ID_USAGE} [--store URL | --db PATH | ${NATS_USAGE}] [--json]
+       interlend act <requestId> --allowed [--store URL | --db PATH] [--json]`;
 const HELP = `usage: ${USAGE}
 
   --as LIBRARY      who sends the command: a library of the directory
@@ -34,7 +34,7 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
       file: { type: 'string' },
       'command-id': { type: 'string' },
       allowed: { type: 'boolean' },
-      db: { type: 'string' },
+      ...STORE_FLAGS,
       json: { type: 'boolean' },
       ...NATS_FLAGS,
     },
@@ -51,10 +51,10 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (url) return actThroughNats(io, url, requestId, type, values);
 
   // Listing what is allowed is a read; sending a command fires what is due first.
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, mode: values.allowed || !type ? 'read' : 'command', warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mustExist: true, mode: values.allowed || !type ? 'read' : 'command', warningsTo: io });
   try {
     const state = await app.runtime.handler.load(requestId);
-    if (!state) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);
+    if (!state) throw new UsageError(`no request '${requestId}' in ${app.description} (list them with 'interlend requests')`);
     const allowed = allowedForPeople(app.runtime, state);
     if (values.allowed || !type) {
       if (values.json) printJson(io, { requestId, state: state.stateName, allowed });
@@ -98,9 +98,9 @@ async function actThroughNats(
   url: string,
   requestId: string,
   type: string | undefined,
-  values: { as?: string; role?: string; data?: string; file?: string; 'command-id'?: string; db?: string; json?: boolean; allowed?: boolean; prefix?: string; replicas?: string },
+  values: { as?: string; role?: string; data?: string; file?: string; 'command-id'?: string; db?: string; store?: string; 'read-models'?: string; json?: boolean; allowed?: boolean; prefix?: string; replicas?: string },
 ): Promise<number> {
-  if (values.db !== undefined) throw new UsageError('--db and --nats: the workers have the database; give one or the other');
+  if ((values.db ?? values.store ?? values['read-models']) !== undefined) throw new UsageError('--db or --store and --nats: the workers have the store; give one or the other');
   if (values.allowed || !type) throw new UsageError(`--allowed reads the database: run it where the database is (without --nats)\nusage: ${USAGE}`);
   if (!Object.prototype.hasOwnProperty.call(COMMAND_PARTY, type)) throw new UsageError(`unknown command '${type}'`);
   const party = COMMAND_PARTY[type as IllCommandType];

@@ -1,13 +1,13 @@
-import { existsSync, statSync } from 'node:fs';
 import { isChainHash, logDigest, ValidationError, verifyChain, type ChainAnchor, type ChainFailure, type EventStore } from '@interlend/engine';
 import { illRequestWorkflow } from '@interlend/ill';
-import { nodeSha256Hex, openSqlite } from '@interlend/store-sqlite';
+import { MissingStoreError, openStores } from '@interlend/deployment';
+import { nodeSha256Hex } from '@interlend/store-sqlite';
 import { parse, readJsonFile } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS, STORE_HELP } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { Progress } from '../progress';
 
-const USAGE = 'interlend audit verify [--request ID] [--anchor FILE] [--db PATH] [--json]';
+const USAGE = 'interlend audit verify [--request ID] [--anchor FILE] [--store URL | --db PATH] [--json]';
 
 const HELP = [
   `usage: ${USAGE}`,
@@ -15,7 +15,9 @@ const HELP = [
   "Checks the hash chain of every request (or one) and the global log's order: every event must",
   'recompute to its stored hash from its content and the hash of the event before it. Exits 0 when',
   'everything verifies, 1 naming the first event that does not match in each request. Opens the',
-  'database read-only: it fires no deadline and writes nothing.',
+  'store read-only: it fires no deadline and writes nothing.',
+  '',
+  ...STORE_HELP.split('\n'),
   '',
   '--request ID   verify one request only',
   '--anchor FILE  also check the heads recorded in FILE (an earlier `audit verify --json`): each must',
@@ -29,14 +31,17 @@ export async function auditCommand(argv: readonly string[], io: CliIo): Promise<
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h' || sub === 'help') return print(io, HELP), 0;
   if (sub !== 'verify') throw new UsageError(`${sub === undefined ? 'what to do is missing' : `unknown audit command '${sub}'`}\nusage: ${USAGE}`);
-  const { values } = parse(rest, { request: { type: 'string' }, anchor: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(rest, { request: { type: 'string' }, anchor: { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, HELP), 0;
-  const dbPath = resolveDbPath(io, values.db);
-  if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}: pass --db PATH`);
-  if (statSync(dbPath).isDirectory()) throw new UsageError(`${dbPath} is a directory, not a database file`);
+  const settings = resolveStore(io, values);
   const anchor = values.anchor === undefined ? undefined : readAnchor(io, values.anchor);
 
-  const sqlite = openSqlite(dbPath, { readonly: true });
+  // Read-only: nothing is written (a SQLite file is opened read-only, PostgreSQL without creating its schema).
+  const sqlite = await openStores(settings, { readonly: true }).catch((error: unknown) => {
+    if (error instanceof MissingStoreError) throw new UsageError(`${error.message}: pass --store URL (or --db PATH)`);
+    throw error;
+  });
+  const dbPath = sqlite.description;
   try {
     const requestId = values.request;
     if (requestId !== undefined && (await sqlite.events.streamRevision(requestId)) < 0 && !anchor?.heads.some((h) => h.streamId === requestId)) {

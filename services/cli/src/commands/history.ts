@@ -3,24 +3,24 @@ import { illRequestWorkflow } from '@interlend/ill';
 import { openApp } from '../app';
 import { chainLine, chainStatus } from '../chainStatus';
 import { parse, timeFlag } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { historyRow, shortTime, timeline } from '../format';
 import { print, printJson, UsageError, type CliIo } from '../io';
 
-const USAGE = 'interlend history <requestId> [--at TIME] [--db PATH] [--json]';
+const USAGE = 'interlend history <requestId> [--at TIME] [--store URL | --db PATH] [--json]';
 
 /** Every event of a request in order, then its state; with --at, only what had happened by then (auditor time travel). */
 export async function historyCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { at: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, { max: 1 });
+  const { values, positionals } = parse(argv, { at: { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } }, USAGE, { max: 1 });
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   const [requestId] = positionals;
   if (!requestId) throw new UsageError(`a request id is required\nusage: ${USAGE}`);
   const at = timeFlag(values.at, 'at');
   // History reads the request's own events: no read model is needed, so none is caught up.
-  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', projections: [], warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mode: 'read', projections: [], warningsTo: io });
   try {
     const all = await app.events.readStream(requestId);
-    if (all.length === 0) throw new UsageError(`no request '${requestId}' in ${app.dbPath} (list them with 'interlend requests')`);
+    if (all.length === 0) throw new UsageError(`no request '${requestId}' in ${app.description} (list them with 'interlend requests')`);
     if (all[0]!.metadata.workflow !== illRequestWorkflow.name) throw new UsageError(`'${requestId}' is not a request (it is a ${String(all[0]!.metadata.workflow)} stream)`);
     const events: StoredEvent[] = at ? all.filter((e) => String(e.metadata.time) <= at) : all;
     const chain = chainStatus(requestId, all); // the whole stream's, with --at too

@@ -4,14 +4,15 @@ import { NotFoundError, isNotFoundError, isValidationError, type Actor } from '@
 import { API_ROLES, ApiKeys, type ApiKeyInfo, type ApiRole } from '@interlend/deployment';
 import { openApp } from '../app';
 import { parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
+import type { StoreSettings } from '@interlend/deployment';
 import { shortTime, table } from '../format';
 import { print, printJson, safeText, UsageError, type CliIo } from '../io';
 
 const USAGE = [
-  'interlend keys create --library CODE --role ROLE [--label TEXT] [--db PATH] [--json]',
-  '       interlend keys list [--db PATH] [--json]',
-  '       interlend keys revoke KEYID [--reason TEXT] [--db PATH] [--json]',
+  'interlend keys create --library CODE --role ROLE [--label TEXT] [--store URL | --db PATH] [--json]',
+  '       interlend keys list [--store URL | --db PATH] [--json]',
+  '       interlend keys revoke KEYID [--reason TEXT] [--store URL | --db PATH] [--json]',
 ].join('\n');
 
 const HELP = `usage: ${USAGE}
@@ -34,7 +35,7 @@ Who creates or revokes a key is recorded as the operating-system user, role admi
 export async function keysCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { library: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' }, reason: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } },
+    { library: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' }, reason: { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } },
     USAGE,
     { max: 2 },
   );
@@ -54,35 +55,34 @@ export async function keysCommand(argv: readonly string[], io: CliIo): Promise<n
     if (!values.library) throw new UsageError(`--library CODE is required: the library the key belongs to (see 'interlend directory list')\nusage: ${USAGE}`);
     if (!values.role) throw new UsageError(`--role is required: one of ${API_ROLES.join(', ')}\nusage: ${USAGE}`);
     if (!(API_ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${API_ROLES.join(', ')}, not '${values.role}'`);
-    return create(io, values.db, { library: values.library, role: values.role as ApiRole, label: values.label, json: values.json });
+    return create(io, resolveStore(io, values), { library: values.library, role: values.role as ApiRole, label: values.label, json: values.json });
   }
   if (sub === 'list') {
     noArgument();
     onlyFor(['library', 'role', 'label', 'reason'], 'list');
-    return list(io, values.db, values.json);
+    return list(io, resolveStore(io, values), values.json);
   }
   if (sub === 'revoke') {
     onlyFor(['library', 'role', 'label'], 'revoke');
     if (keyId === undefined) throw new UsageError(`keys revoke needs the key id (the part after 'ilk_', before the next '_'; see 'interlend keys list')\nusage: ${USAGE}`);
     // A whole key pasted instead of its id: its id is the part before the secret.
     const id = /^ilk_([0-9a-f]{16})_/.exec(keyId)?.[1] ?? keyId;
-    return revoke(io, values.db, id, values.reason, values.json);
+    return revoke(io, resolveStore(io, values), id, values.reason, values.json);
   }
   throw new UsageError(`unknown keys command '${sub}'\nusage: ${USAGE}`);
 }
 
-async function create(io: CliIo, db: string | undefined, input: { library: string; role: ApiRole; label: string | undefined; json: boolean | undefined }): Promise<number> {
-  const dbPath = resolveDbPath(io, db);
+async function create(io: CliIo, store: StoreSettings, input: { library: string; role: ApiRole; label: string | undefined; json: boolean | undefined }): Promise<number> {
   const importFirst = "a key belongs to a library of the directory: import one first with 'interlend directory import FILE'";
-  if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}: ${importFirst}, or pass --db PATH`);
-  const app = await openApp(dbPath, { mode: 'maintain', mustExist: true, warningsTo: io });
+  if (store.events.kind === 'sqlite' && !existsSync(store.events.path)) throw new UsageError(`no database at ${store.events.path}: ${importFirst}, or pass --store URL (or --db PATH)`);
+  const app = await openApp(store, { mode: 'maintain', mustExist: true, warningsTo: io });
   try {
-    if (!app.directory) throw new UsageError(`no library directory in ${app.dbPath}: ${importFirst}`);
+    if (!app.directory) throw new UsageError(`no library directory in ${app.description}: ${importFirst}`);
     if (!app.directory.has(input.library)) throw new UsageError(`--library: '${input.library}' is not in the library directory (see 'interlend directory list')`);
     const keys = new ApiKeys(app.events, { ids: app.ids, clock: app.clock });
     const created = await keys.create({ library: input.library, role: input.role, label: input.label, actor: operator(io) }).catch(asFlagError);
     const { keyId, key, principal } = created;
-    if (input.json) return printJson(io, { keyId, key, library: principal.library, role: principal.role, label: principal.label, database: app.dbPath }), 0;
+    if (input.json) return printJson(io, { keyId, key, library: principal.library, role: principal.role, label: principal.label, database: app.description }), 0;
     print(
       io,
       [
@@ -101,12 +101,12 @@ async function create(io: CliIo, db: string | undefined, input: { library: strin
   }
 }
 
-async function list(io: CliIo, db: string | undefined, json: boolean | undefined): Promise<number> {
-  const app = await openApp(resolveDbPath(io, db), { mode: 'read', warningsTo: io });
+async function list(io: CliIo, store: StoreSettings, json: boolean | undefined): Promise<number> {
+  const app = await openApp(store, { mode: 'read', warningsTo: io });
   try {
     const keys = await new ApiKeys(app.events).list();
     if (json) return printJson(io, { keys: keys.map((k) => ({ ...k, status: status(k) })) }), 0;
-    if (!keys.length) return print(io, `No API keys in ${app.dbPath}: create one with 'interlend keys create --library CODE --role ROLE'`), 0;
+    if (!keys.length) return print(io, `No API keys in ${app.description}: create one with 'interlend keys create --library CODE --role ROLE'`), 0;
     const rows = keys.map((k) =>
       [k.keyId, k.library, k.role, k.revokedAt === null ? 'active' : `revoked ${shortTime(k.revokedAt)} by ${k.revokedBy?.id ?? '?'}`, `${shortTime(k.createdAt)} by ${k.createdBy.id}`, k.label ?? ''].map((cell) =>
         safeText(cell, { oneLine: true }),
@@ -121,18 +121,18 @@ async function list(io: CliIo, db: string | undefined, json: boolean | undefined
   }
 }
 
-async function revoke(io: CliIo, db: string | undefined, keyId: string, reason: string | undefined, json: boolean | undefined): Promise<number> {
-  const app = await openApp(resolveDbPath(io, db), { mode: 'maintain', mustExist: true, warningsTo: io });
+async function revoke(io: CliIo, store: StoreSettings, keyId: string, reason: string | undefined, json: boolean | undefined): Promise<number> {
+  const app = await openApp(store, { mode: 'maintain', mustExist: true, warningsTo: io });
   try {
     const keys = new ApiKeys(app.events, { ids: app.ids, clock: app.clock });
     let revoked: ApiKeyInfo;
     try {
       revoked = await keys.revoke(keyId, { actor: operator(io), reason }).catch(asFlagError);
     } catch (error) {
-      if (isNotFoundError(error)) throw new NotFoundError(`${error.message} in ${app.dbPath} (see 'interlend keys list')`, error.details);
+      if (isNotFoundError(error)) throw new NotFoundError(`${error.message} in ${app.description} (see 'interlend keys list')`, error.details);
       throw error;
     }
-    if (json) return printJson(io, { ...revoked, status: status(revoked), database: app.dbPath }), 0;
+    if (json) return printJson(io, { ...revoked, status: status(revoked), database: app.description }), 0;
     print(io, `Revoked API key ${revoked.keyId} (${revoked.library}, ${revoked.role}): refused from the next request on, also by a server that is running.`);
     return 0;
   } finally {

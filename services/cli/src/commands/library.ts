@@ -1,19 +1,19 @@
 import { REQUEST_SUMMARIES_PROJECTION, libraryHistory, type RequestSummaryDoc } from '@interlend/ill';
 import { openApp } from '../app';
 import { parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { shortTime, table } from '../format';
 import { print, printJson, UsageError, type CliIo } from '../io';
 
-const USAGE = 'interlend library <CODE> [--db PATH] [--json]';
+const USAGE = 'interlend library <CODE> [--store URL | --db PATH] [--json]';
 
 /** A library's history: every request it borrowed, and every request it was asked to lend, with outcomes and milestones. */
 export async function libraryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } }, USAGE, { max: 1 });
+  const { values, positionals } = parse(argv, { ...STORE_FLAGS, json: { type: 'boolean' } }, USAGE, { max: 1 });
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   const [code] = positionals;
   if (!code) throw new UsageError(`a library code is required\nusage: ${USAGE}`);
-  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mode: 'read', warningsTo: io });
   try {
     if (app.directory && !app.directory.has(code)) throw new UsageError(`'${code}' is not in the library directory (see 'interlend directory list')`);
     const docs = await app.readModels.query(REQUEST_SUMMARIES_PROJECTION, { index: `library:${code}` });

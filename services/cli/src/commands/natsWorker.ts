@@ -1,20 +1,18 @@
 import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { Clock } from '@interlend/engine';
-import { WORKER_ROLES, startIllNatsWorker, type WorkerEvent, type WorkerRole } from '@interlend/deployment';
+import { WORKER_ROLES, openStores, startIllNatsWorker, storeFlagsFor, type WorkerEvent, type WorkerRole } from '@interlend/deployment';
 import { SIMULATED_CLOCK_KEY_ENV, checkClockKey, resolveSettings } from '@interlend/nats';
-import { openSqlite } from '@interlend/store-sqlite';
 import { DIRECTORY_STREAM } from '@interlend/ill';
 import { describeProblem } from '../app';
 import { intFlag } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, type StoreFlags } from '../config';
 import { print, safeText, UsageError, type CliIo } from '../io';
 import { connect, natsSettings } from '../natsOptions';
 
-export interface NatsWorkerFlags {
+export interface NatsWorkerFlags extends StoreFlags {
   readonly url: string;
   readonly intervalMs: number;
-  readonly db?: string;
   readonly json?: boolean;
   readonly roles?: string;
   readonly concurrency?: string;
@@ -49,15 +47,16 @@ export async function natsWorkerCommand(io: CliIo, flags: NatsWorkerFlags, optio
       throw new UsageError(`--simulated-clock: ${(error as Error).message} (it is set by 'interlend simulate --nats --workers K' for the workers it starts)`);
     }
   }
-  const dbPath = resolveDbPath(io, flags.db);
-  const created = !existsSync(dbPath);
+  const store = resolveStore(io, flags);
+  const created = store.events.kind === 'sqlite' && !existsSync(store.events.path);
 
   let clock: Clock | undefined;
   const say = (event: Record<string, unknown>, text: string) => {
     const time = (clock ?? options.clock)?.now().toISOString() ?? new Date().toISOString();
     print(io, flags.json ? JSON.stringify({ time, worker: name, ...event }) : `${time.slice(11, 19)} ${safeText(text, { oneLine: true })}`);
   };
-  const sqlite = openSqlite(dbPath);
+  const sqlite = await openStores(store);
+  const dbPath = sqlite.description;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -86,7 +85,7 @@ export async function natsWorkerCommand(io: CliIo, flags: NatsWorkerFlags, optio
         }
       })();
       if (created || (await sqlite.events.streamRevision(DIRECTORY_STREAM)) < 0) {
-        say({ event: 'warning', stage: 'directory', error: 'no library directory' }, `warning: ${dbPath} ${created ? 'is new and ' : ''}holds no library directory: commands naming libraries are refused until 'interlend directory import FILE --db ${dbPath}'`);
+        say({ event: 'warning', stage: 'directory', error: 'no library directory' }, `warning: ${dbPath} ${created ? 'is new and ' : ''}holds no library directory: commands naming libraries are refused until 'interlend directory import FILE ${storeFlagsFor(sqlite.settings)}'`);
       }
       say(
         { event: 'started', database: dbPath, nats: flags.url, prefix: settings.prefix, roles: [...roles], concurrency, simulatedClock: Boolean(clockKey) },

@@ -2,23 +2,23 @@ import { projectInMemory } from '@interlend/engine';
 import { BORROWING_QUEUES, LENDING_QUEUES, QUEUES_PROJECTION, queueCounts, queueEntries, queuesProjection, type QueueDoc, type QueueRole } from '@interlend/ill';
 import { openApp } from '../app';
 import { parse, timeFlag } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { shortTime, table } from '../format';
 import { print, printJson, UsageError, type CliIo } from '../io';
 
-const USAGE = 'interlend queues [--library CODE] [--role borrowing|lending] [--at TIME] [--ids] [--db PATH] [--json]';
+const USAGE = 'interlend queues [--library CODE] [--role borrowing|lending] [--at TIME] [--ids] [--store URL | --db PATH] [--json]';
 
 /**
  * The work queues staff see, per library and role. Without --at: the queues read model, now. With
  * --at: the queues as they stood then, folded from the events recorded up to that time.
  */
 export async function queuesCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(argv, { library: { type: 'string' }, role: { type: 'string' }, at: { type: 'string' }, ids: { type: 'boolean' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { library: { type: 'string' }, role: { type: 'string' }, at: { type: 'string' }, ids: { type: 'boolean' }, ...STORE_FLAGS, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   if (values.role !== undefined && values.role !== 'borrowing' && values.role !== 'lending') throw new UsageError(`--role must be borrowing or lending, not '${values.role}'`);
   const at = timeFlag(values.at, 'at');
   // With --at the queues are folded from the events up to then: the read models are not used.
-  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', projections: at ? [] : undefined, warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mode: 'read', projections: at ? [] : undefined, warningsTo: io });
   try {
     if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
     const when = at ?? app.clock.now().toISOString();

@@ -2,11 +2,11 @@ import { timersProjection, type Projection } from '@interlend/engine';
 import { illProjections } from '@interlend/ill';
 import { openApp } from '../app';
 import { intFlag, parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { Progress } from '../progress';
 
-const USAGE = 'interlend rebuild [--projection NAME] [--verify] [--batch-size N] [--commit-every N] [--db PATH] [--json]';
+const USAGE = 'interlend rebuild [--projection NAME] [--verify] [--batch-size N] [--commit-every N] [--store URL | --db PATH] [--json]';
 
 /** Every read model that can be rebuilt from the log (the effect dispatcher's checkpoint cannot: that would run effects again). */
 export const REBUILDABLE: readonly Projection[] = [...illProjections, timersProjection];
@@ -18,7 +18,7 @@ export const REBUILDABLE: readonly Projection[] = [...illProjections, timersProj
 export async function rebuildCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(
     argv,
-    { projection: { type: 'string' }, verify: { type: 'boolean' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } },
+    { projection: { type: 'string' }, verify: { type: 'boolean' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } },
     USAGE,
   );
   if (values.help) {
@@ -37,7 +37,7 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
   if (!chosen.length) throw new UsageError(`--projection: no projection '${values.projection}'; projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`);
   // Events read per batch, and documents changed before a commit with the checkpoint (the runner's defaults).
   const tuning = { batchSize: intFlag(values['batch-size'], 'batch-size', 1_000), flushDocs: intFlag(values['commit-every'], 'commit-every', 20_000) };
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, mode: 'maintain', warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mustExist: true, mode: 'maintain', warningsTo: io });
   try {
     const runner = app.runtime.runner;
     const progress = new Progress(io, values.verify ? 'verifying' : 'rebuilding', { quiet: values.json });

@@ -1,7 +1,7 @@
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, startServer } from '@interlend/api';
 import { MissingStoreError } from '@interlend/deployment';
 import { intFlag, parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS, STORE_HELP } from '../config';
 import { print, UsageError, type CliIo } from '../io';
 import { NATS_FLAGS, NATS_HELP, NATS_USAGE, natsSettings, natsUrl } from '../natsOptions';
 
@@ -9,24 +9,24 @@ const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-const USAGE = `interlend serve [--port P] [--host H] [--db PATH | ${NATS_USAGE} --db PATH] [--rate-limit N] [--body-limit BYTES] [--log-level LEVEL]`;
+const USAGE = `interlend serve [--port P] [--host H] [--store URL | --db PATH] [--read-models URL] [${NATS_USAGE}] [--rate-limit N] [--body-limit BYTES] [--log-level LEVEL]`;
 const HELP = `usage: ${USAGE}
 
 The HTTP API (docs/api.md; OpenAPI at /openapi.json, reference page at /reference), the live
-stream and the staff dashboard, on the embedded database with the workers in this process
-(deadlines, effects, read models), until SIGINT or SIGTERM.
+stream and the staff dashboard, on the store (the embedded database by default) with the
+workers in this process (deadlines, effects, read models), until SIGINT or SIGTERM.
 
   --port P          the port (default ${DEFAULT_PORT}; 0: any free port, printed on the first line)
   --host H          the address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)
-  --db PATH         the database (default ./data/interlend.db, or INTERLEND_DB)
+${STORE_HELP}
   --rate-limit N    requests one key (without a valid key: one address) may make per minute
                     before 429 (default ${DEFAULT_RATE_LIMIT.max}; 0 turns the limit off)
   --body-limit B    the largest request body in bytes before 413 (default ${DEFAULT_BODY_LIMIT})
   --log-level L     ${LOG_LEVELS.join(', ')} (default info); logs are JSON lines on stdout
 ${NATS_HELP}
                     With --nats, commands go to the NATS workers ('interlend worker --nats URL')
-                    and this process runs no worker; it reads the database the workers write
-                    (--db).
+                    and this process runs no worker; it reads the store the workers write
+                    (--store or --db).
 
 Keys: 'interlend keys create --library CODE --role borrowing|lending|hub|auditor'.`;
 
@@ -34,7 +34,7 @@ Keys: 'interlend keys create --library CODE --role borrowing|lending|hub|auditor
 export async function serveCommand(argv: readonly string[], io: CliIo, options: { signal?: AbortSignal } = {}): Promise<number> {
   const { values } = parse(
     argv,
-    { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'log-level': { type: 'string' }, 'rate-limit': { type: 'string' }, 'body-limit': { type: 'string' }, ...NATS_FLAGS },
+    { port: { type: 'string' }, host: { type: 'string' }, ...STORE_FLAGS, 'log-level': { type: 'string' }, 'rate-limit': { type: 'string' }, 'body-limit': { type: 'string' }, ...NATS_FLAGS },
     USAGE,
   );
   if (values.help) return print(io, HELP), 0;
@@ -56,7 +56,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, options: 
   let running;
   try {
     running = await startServer({
-      dbPath: resolveDbPath(io, values.db),
+      store: resolveStore(io, values),
       host,
       port,
       nats,

@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { ProjectionRunner } from '@interlend/engine';
 import { illProjections, simulate } from '@interlend/ill';
-import { openSqlite } from '@interlend/store-sqlite';
+import { openStores, resetStores } from '@interlend/deployment';
 import { intFlag, parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS, STORE_HELP, STORE_USAGE } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { Progress } from '../progress';
 import { NATS_FLAGS, natsSettings, natsUrl } from '../natsOptions';
 import { simulateThroughNats } from './simulateNats';
 import { table } from '../format';
 
-const USAGE = 'interlend simulate [--requests N] [--libraries L] [--seed S] [--db PATH] [--reset] [--json] [--nats URL --workers K [--prefix P] [--replicas N]]';
+const USAGE = `interlend simulate [--requests N] [--libraries L] [--seed S] ${STORE_USAGE} [--reset] [--json] [--nats URL --workers K [--prefix P] [--replicas N]]`;
 const HELP = `usage: ${USAGE}
 
 Drives N seeded requests to an end through the engine on a simulated clock.
---reset deletes the database first; without it the database must be new.
+The store must be empty (a log with no events). --reset empties it first: a SQLite file is
+deleted; in PostgreSQL interlend's tables are dropped, and only those (a database whose tables
+are not interlend's is refused untouched); a KurrentDB log cannot be reset (use a new database).
+A SQLite file is written with synchronous=NORMAL (docs/storage-sqlite.md): a simulation can be
+run again, so it does not pay an fsync per commit.
+${STORE_HELP}
 
 With --nats URL and --workers K, starts K worker processes on the database and sends every
 command and deadline to them through NATS; the workers, and only they, follow the simulated
@@ -27,7 +31,7 @@ of their own (sim-<random>, or --prefix P) and are removed at the end unless --p
 export async function simulateCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(
     argv,
-    { requests: { type: 'string' }, libraries: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, reset: { type: 'boolean' }, json: { type: 'boolean' }, ...NATS_FLAGS, workers: { type: 'string' } },
+    { requests: { type: 'string' }, libraries: { type: 'string' }, seed: { type: 'string' }, ...STORE_FLAGS, reset: { type: 'boolean' }, json: { type: 'boolean' }, ...NATS_FLAGS, workers: { type: 'string' } },
     USAGE,
     { strayHint: '(the database is --db PATH)' },
   );
@@ -39,20 +43,23 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
   const requests = intFlag(values.requests, 'requests', 200, 1, 1_000_000);
   const libraries = intFlag(values.libraries, 'libraries', 24, 3, 10_000);
   const seed = intFlag(values.seed, 'seed', 1, 0, 2 ** 32 - 1);
-  const dbPath = resolveDbPath(io, values.db);
-  if (values.reset) for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
-  const sqlite = openSqlite(dbPath);
+  const store = resolveStore(io, values);
+  if (values.reset) await resetStores(store);
+  // A simulation can be run again: SQLite commits without the fsync (synchronous=NORMAL, as docs/storage-sqlite.md says).
+  const sqlite = await openStores(store, { synchronous: 'normal' });
+  const dbPath = sqlite.description;
   try {
     const existing = await sqlite.events.headPosition();
     if (existing > 0) {
-      throw new UsageError(`${dbPath} already holds ${existing} events: a simulation needs a new database (pass --reset to delete it, or --db NEW_PATH)`);
+      const how = store.events.kind === 'sqlite' ? 'pass --reset to delete it, or --db NEW_PATH' : store.events.kind === 'postgres' ? "pass --reset to drop interlend's tables, or --store with a new database" : '--store with a new database';
+      throw new UsageError(`${dbPath} already holds ${existing} events: a simulation needs an empty store (${how})`);
     }
     const progress = new Progress(io, url ? `simulating through NATS with ${workers} worker(s)` : 'simulating', { quiet: values.json });
     const started = performance.now();
     const options = { requests, libraries, seed, onProgress: (done: number, total: number) => progress.update(done, total, 'requests ended') };
     const summary =
       url && settings
-        ? await simulateThroughNats(io, { url, settings, cleanUp: values.prefix === undefined, workers, dbPath, options })
+        ? await simulateThroughNats(io, { url, settings, cleanUp: values.prefix === undefined, workers, store, options })
         : await simulate(sqlite.events, sqlite.readModels, options);
     progress.done();
     const projecting = new Progress(io, 'projecting', { quiet: values.json });

@@ -1,18 +1,18 @@
 import { REQUEST_SUMMARIES_PROJECTION, computeStatistics, formatStatistics, type RequestSummaryDoc } from '@interlend/ill';
 import { openApp } from '../app';
 import { parse, timeFlag } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 
-const USAGE = 'interlend stats [--library CODE] [--since TIME] [--now TIME] [--db PATH] [--json]';
+const USAGE = 'interlend stats [--library CODE] [--since TIME] [--now TIME] [--store URL | --db PATH] [--json]';
 
 /** Fill rate, unfilled and cancelled counts, turnaround and lender response times, from the request summaries. */
 export async function statsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(argv, { library: { type: 'string' }, since: { type: 'string' }, now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values } = parse(argv, { library: { type: 'string' }, since: { type: 'string' }, now: { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } }, USAGE);
   if (values.help) return print(io, `usage: ${USAGE}`), 0;
   const since = timeFlag(values.since, 'since');
   const nowFlag = timeFlag(values.now, 'now');
-  const app = await openApp(resolveDbPath(io, values.db), { mode: 'read', warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mode: 'read', warningsTo: io });
   try {
     if (values.library && app.directory && !app.directory.has(values.library)) throw new UsageError(`--library: '${values.library}' is not in the library directory`);
     const stored = await app.readModels.query(REQUEST_SUMMARIES_PROJECTION, values.library ? { index: `library:${values.library}` } : {});

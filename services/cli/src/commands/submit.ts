@@ -1,12 +1,12 @@
 import { allowedForPeople, openApp } from '../app';
 import { parse, readJsonFile } from '../args';
 import { COMMAND_ID_USAGE, commandIdFrom, commandIdLine, requestIdFor } from '../commandIds';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { NATS_FLAGS, NATS_HELP, NATS_USAGE, allowedFromOutcome, natsSettings, natsUrl, sendThroughNats } from '../natsOptions';
 import { uuidV7Ids } from '@interlend/engine';
 
-const USAGE = `interlend submit --as LIBRARY --file request.json ${COMMAND_ID_USAGE} [--db PATH | ${NATS_USAGE}] [--json]`;
+const USAGE = `interlend submit --as LIBRARY --file request.json ${COMMAND_ID_USAGE} [--store URL | --db PATH | ${NATS_USAGE}] [--json]`;
 const HELP = `usage: ${USAGE}
 ${NATS_HELP}
 
@@ -15,20 +15,20 @@ ${NATS_HELP}
                     one. Without it a new id is made; either way the output shows it.`;
 
 export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(argv, { as: { type: 'string' }, file: { type: 'string' }, 'command-id': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' }, ...NATS_FLAGS }, USAGE);
+  const { values } = parse(argv, { as: { type: 'string' }, file: { type: 'string' }, 'command-id': { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' }, ...NATS_FLAGS }, USAGE);
   if (values.help) return print(io, HELP), 0;
   if (!values.as) throw new UsageError(`--as LIBRARY is required: the borrowing library that submits\nusage: ${USAGE}`);
   if (!values.file) throw new UsageError(`--file is required: the request as JSON\nusage: ${USAGE}`);
   const data = readJsonFile(io, values.file, '--file');
   const url = natsUrl(io, values.nats);
   if (url) {
-    if (values.db !== undefined) throw new UsageError('--db and --nats: the workers have the database; give one or the other');
+    if ((values.db ?? values.store ?? values['read-models']) !== undefined) throw new UsageError('--db or --store and --nats: the workers have the store; give one or the other');
     const commandId = commandIdFrom(values['command-id'], uuidV7Ids);
     const requestId = values['command-id'] === undefined ? uuidV7Ids.next() : requestIdFor(values.as, commandId);
     const outcome = await sendThroughNats(io, url, natsSettings(values), { commandId, streamId: requestId, type: 'submit', data, actor: { id: values.as, role: 'borrowing' } });
     return report(io, values.json, requestId, commandId, outcome.duplicate, outcome.state.name, allowedFromOutcome(outcome));
   }
-  const app = await openApp(resolveDbPath(io, values.db), { warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { warningsTo: io });
   try {
     if (app.directory && !app.directory.has(values.as)) throw new UsageError(`--as: '${values.as}' is not in the library directory (see 'interlend directory list')`);
     const commandId = commandIdFrom(values['command-id'], app.ids);

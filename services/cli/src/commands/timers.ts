@@ -1,15 +1,15 @@
 import { clockAt, openApp } from '../app';
 import { parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS } from '../config';
 import { shortTime, table } from '../format';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { requestTimerRun } from '@interlend/nats';
 import { NATS_FLAGS, connect, natsSettings, natsUrl } from '../natsOptions';
 
-const USAGE = `interlend timers run [--now TIME] [--db PATH] [--json] | interlend timers run --nats URL [--prefix P] [--json] | interlend timers list [--db PATH] [--json]`;
+const USAGE = `interlend timers run [--now TIME] [--store URL | --db PATH] [--json] | interlend timers run --nats URL [--prefix P] [--json] | interlend timers list [--store URL | --db PATH] [--json]`;
 
 export async function timersCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { now: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' }, ...NATS_FLAGS }, USAGE, { max: 1 });
+  const { values, positionals } = parse(argv, { now: { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' }, ...NATS_FLAGS }, USAGE, { max: 1 });
   const [sub] = positionals;
   if (values.help || !sub) return print(io, `usage: ${USAGE}\n\nWith --nats URL, a worker of the timers role fires what is due at its own clock.`), values.help ? 0 : 2;
   if (sub !== 'run' && sub !== 'list') throw new UsageError(`unknown timers command '${sub}'\nusage: ${USAGE}`);
@@ -17,7 +17,7 @@ export async function timersCommand(argv: readonly string[], io: CliIo): Promise
   if (url) {
     if (sub !== 'run') throw new UsageError(`timers list reads the database: run it where the database is (without --nats)`);
     if (values.now !== undefined) throw new UsageError('--now cannot go with --nats: the workers keep their own clock, and no client may move it');
-    if (values.db !== undefined) throw new UsageError('--db and --nats: the workers have the database; give one or the other');
+    if ((values.db ?? values.store ?? values['read-models']) !== undefined) throw new UsageError('--db or --store and --nats: the workers have the store; give one or the other');
     const nc = await connect(io, url, 'interlend-cli');
     try {
       const run = await requestTimerRun(nc, { settings: natsSettings(values) });
@@ -32,7 +32,7 @@ export async function timersCommand(argv: readonly string[], io: CliIo): Promise
     }
   }
   const clock = clockAt(values.now);
-  const app = await openApp(resolveDbPath(io, values.db), { mustExist: true, clock, mode: sub === 'list' ? 'read' : 'maintain', warningsTo: io });
+  const app = await openApp(resolveStore(io, values), { mustExist: true, clock, mode: sub === 'list' ? 'read' : 'maintain', warningsTo: io });
   try {
     if (sub === 'run') {
       const run = await app.runtime.runDueTimers();

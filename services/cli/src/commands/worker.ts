@@ -1,7 +1,7 @@
 import type { Clock } from '@interlend/engine';
 import { describeProblem, openApp } from '../app';
 import { intFlag, parse } from '../args';
-import { resolveDbPath } from '../config';
+import { resolveStore, STORE_FLAGS, STORE_HELP } from '../config';
 import { shortTime } from '../format';
 import { print, UsageError, type CliIo } from '../io';
 import { NATS_FLAGS, NATS_HELP, natsUrl } from '../natsOptions';
@@ -9,12 +9,14 @@ import { SIMULATED_CLOCK_KEY_ENV } from '@interlend/nats';
 import { runEmbeddedWorker } from '@interlend/deployment';
 import { natsWorkerCommand } from './natsWorker';
 
-const USAGE = `interlend worker [--interval MS] [--db PATH] [--json]
-       interlend worker --nats URL ${'[--roles commands,relay,effects,timers,projections] [--concurrency N] [--name NAME] [--prefix P] [--replicas N] [--ack-wait MS]'} [--db PATH] [--json]`;
+const USAGE = `interlend worker [--interval MS] [--store URL | --db PATH] [--json]
+       interlend worker --nats URL ${'[--roles commands,relay,effects,timers,projections] [--concurrency N] [--name NAME] [--prefix P] [--replicas N] [--ack-wait MS]'} [--store URL | --db PATH] [--json]`;
 const HELP = `usage: ${USAGE}
 
-Without --nats: the embedded deployment's background process (deadlines, effects, read models).
-With --nats: a workflow worker sharing the work with every other worker on the same NATS.
+Without --nats: the deployment's background process (deadlines, effects, read models).
+With --nats: a workflow worker sharing the work with every other worker on the same NATS and
+the same store (any number of workers can share one PostgreSQL database).
+${STORE_HELP}
 ${NATS_HELP}
   --roles LIST      what this process does (default all): commands (the work queue and requests),
                     relay (the event feed), effects, timers (deadlines), projections (read models)
@@ -38,7 +40,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
     argv,
     {
       interval: { type: 'string' },
-      db: { type: 'string' },
+      ...STORE_FLAGS,
       json: { type: 'boolean' },
       ...NATS_FLAGS,
       roles: { type: 'string' },
@@ -57,7 +59,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --nats URL: without it the worker runs everything in this process`);
   }
   let say: (event: Record<string, unknown>, text: string) => void = () => undefined;
-  const app = await openApp(resolveDbPath(io, values.db), {
+  const app = await openApp(resolveStore(io, values), {
     mustExist: true,
     mode: 'maintain',
     clock: options.clock,
@@ -72,7 +74,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo, options:
   // The store's waits use unref'd timers (they never hold a process open on their own): this one does.
   const keepAlive = setInterval(() => {}, 2 ** 30);
   try {
-    say({ event: 'started', database: app.dbPath, intervalMs }, `worker started on ${app.dbPath}: deadlines checked every ${intervalMs} ms (Ctrl-C stops it)`);
+    say({ event: 'started', database: app.description, intervalMs }, `worker started on ${app.description}: deadlines checked every ${intervalMs} ms (Ctrl-C stops it)`);
     // A worker survives every failure (the loop, shared with `interlend serve`, is in @interlend/deployment).
     await runEmbeddedWorker(app, {
       intervalMs,

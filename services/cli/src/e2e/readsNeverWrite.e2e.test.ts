@@ -17,7 +17,7 @@ const head = (ws: Workspace): number => ws.sql((db) => (db.prepare('SELECT COALE
 /** A request that was sent to its first lender in 2020: its answer deadline is long past. */
 async function requestWithAPastDeadline(ws: Workspace): Promise<string> {
   await ws.json('directory', 'import', ws.writeJson('directory.json', sampleDirectoryJson()));
-  const app = await openApp(ws.dbPath, { clock: new ManualClock('2020-03-02T10:00:00.000Z'), mode: 'maintain' });
+  const app = await openApp({ events: { kind: 'sqlite', path: ws.dbPath } }, { clock: new ManualClock('2020-03-02T10:00:00.000Z'), mode: 'maintain' });
   try {
     const requestId = 'REQ-PAST';
     await app.runtime.execute({ commandId: 'c1', streamId: requestId, type: 'submit', data: sampleRequest(), actor: { id: 'LIB1', role: 'borrowing' } });
@@ -73,7 +73,7 @@ describe('reads', () => {
     await ws.json('directory', 'import', ws.writeJson('directory.json', sampleDirectoryJson()));
     const { requestId: first } = await ws.json<{ requestId: string }>('submit', '--as', 'LIB1', '--file', ws.writeJson('request.json', sampleRequest()));
     // A command whose follow-up never ran (the process died after the append).
-    const app = await openApp(ws.dbPath, { mode: 'maintain' });
+    const app = await openApp({ events: { kind: 'sqlite', path: ws.dbPath } }, { mode: 'maintain' });
     await app.runtime.handler.handle({ commandId: 'late', streamId: 'REQ-LATE', type: 'submit', data: sampleRequest(), actor: { id: 'LIB2', role: 'borrowing' } });
     await app.close();
     const checkpoint = (): number => ws.sql((db) => (db.prepare("SELECT position FROM checkpoints WHERE projection = 'ill.requests'").get() as { position: number } | undefined)?.position ?? -1);

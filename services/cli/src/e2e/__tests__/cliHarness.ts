@@ -29,6 +29,8 @@ export function requireBuiltBinary(): void {
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.INTERLEND_DB;
+  delete base.INTERLEND_STORE;
+  delete base.INTERLEND_READ_MODELS;
   return { ...base, ...env };
 }
 
