@@ -69,8 +69,36 @@ export class WorkflowRuntime<M extends AnyStateMachine = AnyStateMachine, S = un
    */
   async execute(command: CommandInput): Promise<CommandResult<M>> {
     const result = await this.handler.handle(command);
-    await this.settleQuietly();
+    await this.settleAfterCommit();
     return result;
+  }
+
+  private settling: Promise<boolean> | undefined;
+  private nextSettle: Promise<boolean> | undefined;
+
+  /**
+   * `settleQuietly`, shared by the commands that finish while one is running: a caller waits for a
+   * pass that starts after its command committed (the running one may have read the log before),
+   * and every caller that arrives meanwhile shares that one next pass. So N commands in flight
+   * cost about two passes, not N colliding ones, and each still returns only once the read models
+   * include it.
+   */
+  private settleAfterCommit(): Promise<boolean> {
+    const start = (): Promise<boolean> => {
+      const pass = this.settleQuietly().finally(() => {
+        if (this.settling === pass) this.settling = undefined;
+      });
+      this.settling = pass;
+      return pass;
+    };
+    if (!this.settling) return start();
+    this.nextSettle ??= this.settling
+      .catch(() => false)
+      .then(() => {
+        this.nextSettle = undefined;
+        return start();
+      });
+    return this.nextSettle;
   }
 
   /** Runs pending effects (until none are left: an effect may send commands) and catches up the projections. Throws what fails. */

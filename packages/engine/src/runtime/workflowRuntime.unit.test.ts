@@ -160,3 +160,26 @@ describe('projection runner', () => {
     expect((await readModels.getMany(perStream.name, ['s0'])).get('s0')).toEqual({ events: 2, state: 'approved' });
   });
 });
+
+describe('execute with commands in flight', () => {
+  it('returns each command only once the read models include it, sharing the follow-up passes between the commands in flight', async () => {
+    const { runtime, readModels } = setup();
+    let passes = 0;
+    const catchUp = runtime.runner.catchUp.bind(runtime.runner);
+    runtime.runner.catchUp = async (...args) => {
+      passes++;
+      return catchUp(...args);
+    };
+    const streams = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    await Promise.all(
+      streams.map(async (streamId) => {
+        await runtime.execute({ commandId: `open-${streamId}`, streamId, type: 'open', data: { title: 'T' }, actor: author });
+        // Read-your-writes: once execute returned, the read model shows this command.
+        expect((await readModels.getMany(perStream.name, [streamId])).get(streamId)).toEqual({ events: 1, state: 'open' });
+      }),
+    );
+    // One pass per command would be 20; sharing makes it a handful (the first, then one per wave).
+    expect(passes).toBeLessThan(streams.length / 2);
+    expect((await readModels.query(perStream.name)).length).toBe(20);
+  });
+});
