@@ -4,6 +4,7 @@ import { ForbiddenError, StoreError, ValidationError, type ManualClock } from '@
 import { z } from 'zod';
 import { decode, encode } from './envelopes';
 import { errorBody, natsFailure } from './errorBodies';
+import { backoffDelay, pause } from './pause';
 import { resolveSettings, subjectsOf, type NatsSettings, type NatsSettingsInput } from './settings';
 
 /**
@@ -79,23 +80,42 @@ export class SimulatedClockSender {
     checkClockKey(options.key);
   }
 
+  /**
+   * Sends the signed time until every worker has answered, within `timeoutMs` (default 30 s) in
+   * all. A tick may be sent again (a worker takes the time it already has), so a worker that was
+   * reconnecting (its server lost) or not yet subscribed ("no responders") is asked again after a
+   * short pause; a worker that refuses the time fails the call at once.
+   */
   async set(time: Date): Promise<void> {
     const iso = time.toISOString();
-    const tick = { v: 1, time: iso, signature: signTime(this.options.key, this.settings.prefix, iso) };
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const tick = encode({ v: 1, time: iso, signature: signTime(this.options.key, this.settings.prefix, iso) });
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
     const answered = new Set<string>();
-    try {
-      const replies = await this.nc.requestMany(this.subject, encode(tick), { strategy: 'count', maxMessages: this.options.workers, maxWait: timeoutMs });
-      for await (const m of replies) {
-        const reply = decode(TickReplySchema, m.data, 'clock tick reply');
-        if (!reply.ok) throw new StoreError(`worker ${reply.worker} did not take the simulated time ${iso}: ${reply.error.message}`, { worker: reply.worker });
-        answered.add(reply.worker);
+    let lastProblem: unknown;
+    for (let attempt = 1; answered.size < this.options.workers; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        // Each attempt waits for the workers still missing (a worker answers every copy: `count` bounds the wait).
+        const replies = await this.nc.requestMany(this.subject, tick, { strategy: 'count', maxMessages: this.options.workers, maxWait: Math.min(left, 2_000) });
+        for await (const m of replies) {
+          const reply = decode(TickReplySchema, m.data, 'clock tick reply');
+          if (!reply.ok) throw new StoreError(`worker ${reply.worker} did not take the simulated time ${iso}: ${reply.error.message}`, { worker: reply.worker });
+          answered.add(reply.worker);
+        }
+      } catch (error) {
+        if (error instanceof StoreError) throw error;
+        lastProblem = error;
       }
-    } catch (error) {
-      throw natsFailure(`cannot set the simulated clock to ${iso}`, error);
+      if (answered.size < this.options.workers) await pause(Math.min(backoffDelay(attempt, 100, 1_000), Math.max(0, deadline - Date.now())));
     }
     if (answered.size < this.options.workers) {
-      throw new StoreError(`only ${answered.size} of ${this.options.workers} workers took the simulated time ${iso} within ${timeoutMs} ms`, { answered: answered.size, workers: this.options.workers });
+      const why = lastProblem === undefined ? '' : ` (last: ${natsFailure('', lastProblem).message.replace(/^: /, '')})`;
+      throw new StoreError(`cannot set the simulated clock to ${iso}: only ${answered.size} of ${this.options.workers} workers took it within ${timeoutMs} ms${why}`, {
+        answered: answered.size,
+        workers: this.options.workers,
+      });
     }
   }
 }
