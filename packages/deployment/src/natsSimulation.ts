@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CommandHandler, OverlayReadModelStore, ProjectionRunner, StoreError, TimerWorker, type EventStore, type ReadModelStore } from '@interlend/engine';
 import { illRequestWorkflow, type SimulationEngine, type SimulationNotice, type SimulationSetup } from '@interlend/ill';
@@ -42,7 +42,7 @@ export async function natsSimulationEngine(options: NatsSimulationOptions): Prom
   let messages: ConsumerMessages | undefined = await consumer.consume();
   const pump = (async () => {
     for await (const m of messages!) {
-      lastSeq = m.seq;
+      lastSeq = Math.max(lastSeq, m.seq);
       received.push(decode(EffectMessageSchema, m.data, 'effect'));
     }
   })();
@@ -67,8 +67,29 @@ export async function natsSimulationEngine(options: NatsSimulationOptions): Prom
       await sleep(wait);
     }
     const last = (await jsm.streams.info(effectsStream)).state.last_seq;
+    // The consumer delivers them; one that stalls (its server lost while a cluster elects a new
+    // leader) is passed by reading the missing messages by sequence. Duplicates are dropped by
+    // effect id in `settle`.
+    let progressAt = Date.now();
+    let progressSeq = lastSeq;
     while (lastSeq < last) {
       if (Date.now() > deadline) throw new StoreError(`effects up to ${last} did not arrive within ${timeoutMs} ms (at ${lastSeq})`, { last, lastSeq });
+      if (lastSeq !== progressSeq) [progressSeq, progressAt] = [lastSeq, Date.now()];
+      if (Date.now() - progressAt > 1_000) {
+        for (let seq = lastSeq + 1; seq <= last; seq++) {
+          let m;
+          try {
+            m = await jsm.streams.getMessage(effectsStream, { seq });
+          } catch (error) {
+            if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)) break; // not answered now (a leader election): the next round asks again
+            m = null; // a sequence without a message: nothing to carry
+          }
+          if (m) received.push(decode(EffectMessageSchema, m.data, 'effect'));
+          lastSeq = Math.max(lastSeq, seq);
+        }
+        progressAt = Date.now() - 900;
+        continue;
+      }
       await sleep(1);
     }
   };
