@@ -58,6 +58,11 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   const pool = new Pool(config);
   // An idle connection that breaks (server restarted) is reported here; the pool drops it and the next query gets a new one.
   pool.on('error', () => undefined);
+  // A connection that breaks while checked out (mid-append, mid-commit) emits 'error' on its client,
+  // where the pool listens only while the client is idle: without this listener that event would
+  // end the process. The query in flight fails with the same error (a retryable StoreError), and
+  // the broken client is dropped when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const { migrate: shouldMigrate = true } = options;
     await checkEncoding(pool);
