@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { CommandHandler, OverlayReadModelStore, ProjectionRunner, StoreError, TimerWorker, type EventStore, type ReadModelStore } from '@interlend/engine';
+import { CommandHandler, OverlayReadModelStore, ProjectionRunner, StoreError, TimerWorker, isStoreError, type EventStore, type ReadModelStore } from '@interlend/engine';
 import { illRequestWorkflow, type SimulationEngine, type SimulationNotice, type SimulationSetup } from '@interlend/ill';
 import { EffectMessageSchema, NatsCommandBus, SimulatedClockSender, decode, requestTimerRun, subjectsOf, type EffectMessage, type NatsSettings } from '@interlend/nats';
 
@@ -97,14 +97,16 @@ export async function natsSimulationEngine(options: NatsSimulationOptions): Prom
   return {
     send: async (command, now) => {
       await moveClock(now);
-      const outcome = await bus.request(command);
+      const outcome = await again(() => bus.request(command, { timeoutMs: 15_000 }), ['timeout', 'no_responders']);
       return { stateName: outcome.state.name };
     },
     stateOf: async (requestId) => (await reader.load(requestId))?.stateName,
     nextDueAt: () => timers.nextDueAt(),
     runDue: async (now) => {
       await moveClock(now);
-      const run = await requestTimerRun(nc, { settings });
+      // Only a run that never reached a worker is asked again: a second run after a timeout would
+      // find the first one's deadlines already fired and count them differently.
+      const run = await again(() => requestTimerRun(nc, { settings }), ['no_responders']);
       return { fired: run.fired, refusals: run.refusals.map((r) => ({ requestId: r.streamId, deadline: r.name, error: r.error })) };
     },
     settle: async () => {
@@ -132,3 +134,22 @@ export async function natsSimulationEngine(options: NatsSimulationOptions): Prom
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `request` again, for up to 2 minutes, when it failed for one of `reasons` (a StoreError's
+ * `details.reason`): while a cluster loses a server, a request can find no responder (the workers
+ * are reconnecting) or go unanswered (its server died with it). A command sent again with the
+ * same command id is applied once: the engine answers a duplicate with the first result.
+ */
+async function again<T>(request: () => Promise<T>, reasons: readonly string[]): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      const reason = isStoreError(error) ? (error.details as { reason?: unknown }).reason : undefined;
+      if (typeof reason !== 'string' || !reasons.includes(reason) || Date.now() > deadline) throw error;
+      await sleep(Math.min(1_000, 100 * attempt));
+    }
+  }
+}
