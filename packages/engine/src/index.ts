@@ -8,6 +8,8 @@ export type { Clock } from './ports/clock';
 export { uuidV7Ids, SeededIds } from './ports/ids';
 export type { IdGenerator } from './ports/ids';
 export { SeededRandom } from './ports/random';
+export { upcastEvent, readStream, storedVersion, currentVersion, SCHEMA_VERSION_KEY } from './workflow/upcast';
+export type { Upcaster, EventSchemas } from './workflow/upcast';
 export { flattenStateValue, describeState, emptyState, fold, step, toWorkflowEvent } from './workflow/fold';
 export { CommandHandler } from './commandHandling/commandHandler';
 export type { CommandResult, CommandHandlerOptions } from './commandHandling/commandHandler';

@@ -117,7 +117,8 @@ function authorizeLender(type: IllCommandType, command: ValidatedCommand, contex
     });
   }
   const entry = context.rota.find((e) => e.library === id);
-  const detail = entry?.status === 'candidate' ? ` yet (it is at position ${entry.position})` : entry ? ` (skipped: ${entry.reason})` : '';
+  // The rota keeps the skipped libraries the borrower preferred; any other library was never a candidate.
+  const detail = entry?.status === 'candidate' ? ` yet (it is at position ${entry.position})` : entry ? ` (skipped: ${entry.reason ?? 'not a candidate'})` : " (not among its rota's candidates)";
   throw new ForbiddenError(`${id} was not asked to supply request ${requestId}${detail}; only ${who} or hub staff may send '${type}'`, {
     actor: id,
     current: context.current,

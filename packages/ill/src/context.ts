@@ -1,5 +1,5 @@
 import type { LoanCondition, LossKind, Money } from './commands';
-import type { DeadlineName, RequestDetails, RotaEntry } from './events';
+import type { Closure, DeadlineName, RequestDetails, RotaEntry } from './events';
 import type { ScreeningResult } from './policies/screening';
 
 /**
@@ -66,6 +66,8 @@ export interface IllContext {
   review: { decision: 'approved' | 'rejected'; by: string; at: string; note: string | null } | null;
   preferredLenders: string[];
   rota: RotaEntryState[];
+  /** The borrower's closures when the rota was built: its answer deadlines (conditional answers) skip them. */
+  borrowerClosures: Closure[];
   /** Rota position of the current lender (the supplier once shipped); null before the rota and after it ended. */
   current: number | null;
   /** Library code of the current lender. */
@@ -119,6 +121,7 @@ export function initialContext(requestId: string): IllContext {
     review: null,
     preferredLenders: [],
     rota: [],
+    borrowerClosures: [],
     current: null,
     lender: null,
     lenderRespondBy: null,

@@ -9,7 +9,7 @@ import { DEADLINE_NAMES } from './events';
 import { conditionalRespondBy } from './machine';
 import { costDiffersFromOffer, costLimit, exceeds, formatMoney, offerAcceptable, shipmentCostAllowed } from './policies/costs';
 import { dueInstant } from './policies/businessDays';
-import { buildRota } from './policies/rota';
+import { buildRota, rotaBuiltData } from './policies/rota';
 import { LIMITS } from './limits';
 
 /** Read-only services `decide` consults. */
@@ -123,7 +123,7 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
       });
       return [
         event('NotAvailableLocally', { preferredLenders: [...new Set(preferred)], ...(data.note ? { note: data.note } : {}) }),
-        event('RotaBuilt', { entries, maxLenders: services.directory.maxLenders, candidates: entries.filter((e) => e.status === 'candidate').length }),
+        event('RotaBuilt', rotaBuiltData(entries, preferred)),
       ];
     }
     case 'expectToSupply': {

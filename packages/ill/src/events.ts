@@ -57,7 +57,12 @@ export interface RotaEntry {
   position: number;
   library: string;
   status: RotaEntryStatus;
-  reason: RotaReason;
+  /**
+   * Why it is skipped; for a candidate, its group. In a request's context (RotaBuilt version 2) a
+   * candidate has one only when the borrower preferred it or it is a lender of last resort: the
+   * delivery-network groups are the directory's.
+   */
+  reason?: RotaReason;
   /** The library's days to respond for this request's service type (before any rush shortening). Candidates only. */
   daysToRespond?: number;
   /** The library's closures: on candidates (business days for its deadline) and on the borrower's own entry (business days for its answers). */
@@ -96,7 +101,37 @@ export interface NotAvailableLocallyData {
   preferredLenders: string[];
   note?: string;
 }
+/** A lender the rota will ask, with the terms the deadlines are computed from (as the directory had them then). */
+export interface RotaCandidate {
+  library: string;
+  /** Its days to respond for this request's service type (before any rush shortening). */
+  daysToRespond: number;
+  /** Its closures (business days for its deadline); omitted when none. */
+  closures?: Closure[];
+  /** Present (true) for a lender of last resort. */
+  lastResort?: true;
+}
+/** A library the borrower preferred that the rota skipped, and why. */
+export interface RotaSkip {
+  library: string;
+  reason: RotaReason;
+}
+/**
+ * RotaBuilt, schema version 2: the candidates in the order they will be asked (position = index
+ * + 1), and the skipped libraries only where the borrower preferred them. Everything else (why a
+ * candidate is where it is, who else was skipped and why, the directory's maximum) is the
+ * directory's, which is in the log. Its size grows with the candidates (capped by `maxLenders`),
+ * not with the directory.
+ */
 export interface RotaBuiltData {
+  candidates: RotaCandidate[];
+  /** Preferred libraries that were skipped; omitted when none. */
+  skipped?: RotaSkip[];
+  /** The borrower's closures (its answer deadlines skip them); omitted when none. */
+  borrowerClosures?: Closure[];
+}
+/** RotaBuilt, schema version 1 (stored before 2026-12): every library of the directory, with its terms. */
+export interface RotaBuiltDataV1 {
   entries: RotaEntry[];
   maxLenders: number;
   /** Number of candidate entries (the others are skipped). */

@@ -1,7 +1,7 @@
 import type { WorkflowEvent } from '@interlend/engine';
 import type { IllContext, RotaEntryState } from './context';
 import { nextCandidate } from './context';
-import type { IllEventDataMap, IllEventType, RequestDetails } from './events';
+import type { IllEventDataMap, IllEventType, RequestDetails, RotaBuiltData, RotaReason } from './events';
 import { costDiffersFromOffer } from './policies/costs';
 import { isPastDue } from './policies/businessDays';
 
@@ -95,10 +95,7 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
     case 'NotAvailableLocally':
       return { ...next, preferredLenders: [...event.data.preferredLenders] };
     case 'RotaBuilt':
-      return {
-        ...next,
-        rota: event.data.entries.map((e) => ({ ...e, ...(e.closures ? { closures: e.closures.map((c) => ({ ...c })) } : {}), requestedAt: null, answeredAt: null, lastAnswer: null, outcome: null, leftAt: null })),
-      };
+      return { ...next, rota: rotaEntries(event.data, next.preferredLenders), borrowerClosures: (event.data.borrowerClosures ?? []).map((c) => ({ ...c })) };
     case 'ConditionalAnswered': {
       const offered = event.data.offeredCost ?? next.costs.offered;
       return {
@@ -174,4 +171,29 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
     default:
       return next;
   }
+}
+
+/**
+ * The rota a request keeps from RotaBuilt (version 2): candidates at positions 1..n, then the
+ * skipped libraries the borrower preferred. A candidate's reason is kept where the event says it
+ * (preferred, last resort); the network groups are the directory's.
+ */
+function rotaEntries(data: RotaBuiltData, preferred: readonly string[]): RotaEntryState[] {
+  const fresh = { requestedAt: null, answeredAt: null, lastAnswer: null, outcome: null, leftAt: null };
+  const candidates: RotaEntryState[] = data.candidates.map((c, i) => {
+    const reason: RotaReason | null = preferred.includes(c.library) ? 'preferred by borrower' : c.lastResort ? 'lender of last resort' : null;
+    return {
+      position: i + 1,
+      library: c.library,
+      status: 'candidate',
+      ...(reason ? { reason } : {}),
+      daysToRespond: c.daysToRespond,
+      closures: (c.closures ?? []).map((x) => ({ ...x })),
+      lastResort: c.lastResort === true,
+      ...fresh,
+    };
+  });
+  // Version 1 events recorded every skipped library; the request keeps the ones its borrower preferred.
+  const skipped = (data.skipped ?? []).filter((e) => preferred.includes(e.library));
+  return [...candidates, ...skipped.map((e, i): RotaEntryState => ({ position: candidates.length + i + 1, library: e.library, status: 'skipped', reason: e.reason, ...fresh }))];
 }

@@ -30,6 +30,9 @@ export type {
   FilledLocallyData,
   NotAvailableLocallyData,
   RotaBuiltData,
+  RotaBuiltDataV1,
+  RotaCandidate,
+  RotaSkip,
   ExpectToSupplyAnsweredData,
   WillSupplyAnsweredData,
   ConditionalAnsweredData,
@@ -105,7 +108,8 @@ export type { Library, DirectoryData, DirectoryInput, DaysToRespond, LendingPoli
 
 export { screen, NOT_RETURNABLE_FORMATS, DOCUMENT_DELIVERY_FORMATS, REVIEW_FORMATS } from './policies/screening';
 export type { ScreeningOutcome, ScreeningResult } from './policies/screening';
-export { buildRota, stableHash, daysToRespondFor } from './policies/rota';
+export { buildRota, rotaBuiltData, stableHash, daysToRespondFor } from './policies/rota';
+export { illEventSchemas, ILL_EVENT_VERSIONS, INITIAL_ILL_STATE, readIllStream } from './upcasters';
 export type { RotaInput } from './policies/rota';
 export { addBusinessDays, isBusinessDay, isWeekend, closureOn, utcDate, responseDays, dueInstant, isPastDue, RUSH_SERVICE_LEVELS } from './policies/businessDays';
 export { toMinor, formatMoney, sameMoney, exceeds, costLimit, offerAcceptable, shipmentCostAllowed, costDiffersFromOffer } from './policies/costs';

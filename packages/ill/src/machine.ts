@@ -68,8 +68,7 @@ export const CONDITIONAL_ANSWER_DAYS = 4;
 
 /** When the borrower's answer to a conditional answer given at `time` is due (borrower's closures skipped). */
 export function conditionalRespondBy(context: IllContext, time: string): string {
-  const borrowerEntry = context.rota.find((e) => e.library === context.borrower);
-  return addBusinessDays(time, CONDITIONAL_ANSWER_DAYS, borrowerEntry?.closures ?? []);
+  return addBusinessDays(time, CONDITIONAL_ANSWER_DAYS, context.borrowerClosures);
 }
 
 /** The pending deadline of each name, from the context. */

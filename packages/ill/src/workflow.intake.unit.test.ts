@@ -1,6 +1,7 @@
 import { parseDirectory } from './directory';
 import { workflowSpec } from '@interlend/engine/testing';
 import { illRequestWorkflow } from './workflow';
+import type { RotaBuiltData } from './events';
 import { borrowerActor, hubActor, illSpec, lenderActor, sampleDirectoryJson, sampleRequest, SAMPLE_REQUEST_ID, SAMPLE_TIME } from './testing';
 
 const BORROWER = borrowerActor();
@@ -116,18 +117,19 @@ describe('the network check and building the rota', () => {
   it('builds the rota and asks the first lender, with its clock', () => {
     const outcome = illSpec(submitted)
       .when({ type: 'notAvailableLocally', data: { preferredLenders: ['LIB4'] }, actor: BORROWER, time: SAMPLE_TIME })
-      .then([{ type: 'NotAvailableLocally', data: { preferredLenders: ['LIB4'] } }, { type: 'RotaBuilt', data: { maxLenders: 10, candidates: 5 } }])
+      .then([{ type: 'NotAvailableLocally', data: { preferredLenders: ['LIB4'] } }, { type: 'RotaBuilt' }])
       .thenState('withLender.requested');
-    const rota = outcome.events[1]!.data.entries as { library: string; status: string; reason: string }[];
-    expect(rota.map((e) => [e.library, e.status, e.reason])).toEqual([
+    // The event holds the candidates in order with their terms; the skipped libraries were not preferred, so it does not list them.
+    const rota = outcome.events[1]!.data as unknown as RotaBuiltData;
+    expect(rota.candidates.map((c) => c.library)).toEqual(['LIB4', expect.stringMatching(/LIB2|LIB3/), expect.stringMatching(/LIB2|LIB3/), 'LIB5', 'LIB8']);
+    expect(rota.candidates.at(-1)).toMatchObject({ library: 'LIB8', lastResort: true });
+    expect(rota.skipped).toBeUndefined();
+    expect(outcome.after!.snapshot.context.rota.map((e) => [e.library, e.status, e.reason ?? null])).toEqual([
       ['LIB4', 'candidate', 'preferred by borrower'],
-      expect.arrayContaining([expect.stringMatching(/LIB2|LIB3/), 'candidate', 'in delivery network']),
-      expect.arrayContaining([expect.stringMatching(/LIB2|LIB3/), 'candidate', 'in delivery network']),
-      ['LIB5', 'candidate', 'outside delivery network'],
+      [expect.stringMatching(/LIB2|LIB3/), 'candidate', null],
+      [expect.stringMatching(/LIB2|LIB3/), 'candidate', null],
+      ['LIB5', 'candidate', null],
       ['LIB8', 'candidate', 'lender of last resort'],
-      ['LIB1', 'skipped', 'is the borrower'],
-      ['LIB6', 'skipped', 'closed 2026-01-05..2026-01-16: inventory'],
-      ['LIB7', 'skipped', 'does not lend'],
     ]);
     // Monday 09:00 + 4 business days = Friday 09:00
     expect(outcome.effects).toEqual([
@@ -137,6 +139,20 @@ describe('the network check and building the rota', () => {
     const context = outcome.after!.snapshot.context;
     expect(context).toMatchObject({ current: 1, lender: 'LIB4', lenderRespondBy: '2026-01-09T09:00:00.000Z', deadlines: { lenderResponse: { at: '2026-01-09T09:00:00.000Z', key: '1' } } });
     expect(context.rota[0]).toMatchObject({ requestedAt: SAMPLE_TIME, outcome: null });
+  });
+
+  it('records the preferred libraries the rota skipped, and why', () => {
+    const outcome = illSpec(submitted).when({ type: 'notAvailableLocally', data: { preferredLenders: ['LIB7', 'LIB1', 'LIB4'] }, actor: BORROWER, time: SAMPLE_TIME });
+    const rota = outcome.events[1]!.data as unknown as RotaBuiltData;
+    expect(rota.candidates[0]).toMatchObject({ library: 'LIB4' });
+    expect(rota.skipped).toEqual([
+      { library: 'LIB7', reason: 'does not lend' },
+      { library: 'LIB1', reason: 'is the borrower' },
+    ]);
+    expect(outcome.after!.snapshot.context.rota.filter((e) => e.status === 'skipped').map((e) => [e.position, e.library, e.reason])).toEqual([
+      [6, 'LIB7', 'does not lend'],
+      [7, 'LIB1', 'is the borrower'],
+    ]);
   });
 
   it('skips the lender closure days in its clock', () => {
@@ -160,7 +176,7 @@ describe('the network check and building the rota', () => {
     const directory = parseDirectory({ libraries: json.libraries.filter((l) => ['LIB1', 'LIB6', 'LIB7'].includes(l.code)) });
     const outcome = illSpec(submitted, { directory })
       .when({ type: 'notAvailableLocally', actor: BORROWER })
-      .then([{ type: 'NotAvailableLocally' }, { type: 'RotaBuilt', data: { candidates: 0 } }])
+      .then([{ type: 'NotAvailableLocally' }, { type: 'RotaBuilt', data: { candidates: [] } }])
       .thenState('unfilled');
     expect(outcome.effects).toEqual([{ type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'unfilled', lender: null, position: null } }]);
   });

@@ -35,8 +35,8 @@ describe('answers from lenders', () => {
   });
 
   it('rejects an answer from a library never asked', () => {
-    illSpec(first).when({ type: 'willSupply', actor: lenderActor('LIB7') }).thenThrows('FORBIDDEN', /LIB7 was not asked to supply request REQ-1 \(skipped: does not lend\); only the current lender LIB2 \(position 1\) or hub staff/);
-    illSpec(first).when({ type: 'willSupply', actor: lenderActor('ZZZ') }).thenThrows('FORBIDDEN', /ZZZ was not asked to supply request REQ-1; only the current lender LIB2/);
+    illSpec(first).when({ type: 'willSupply', actor: lenderActor('LIB7') }).thenThrows('FORBIDDEN', /LIB7 was not asked to supply request REQ-1 \(not among its rota's candidates\); only the current lender LIB2 \(position 1\) or hub staff/);
+    illSpec(first).when({ type: 'willSupply', actor: lenderActor('ZZZ') }).thenThrows('FORBIDDEN', /ZZZ was not asked to supply request REQ-1 \(not among its rota's candidates\); only the current lender LIB2/);
   });
 
   it('rejects an answer from a candidate not asked yet', () => {

@@ -6,6 +6,7 @@ import { authorizeCommand } from './authorize';
 import { decideCommand, type IllServices } from './decide';
 import { COMMAND_EVENTS, EFFECT_NAMES } from './events';
 import { illMachine, type IllMachine } from './machine';
+import { illEventSchemas } from './upcasters';
 
 export type { IllServices };
 
@@ -41,6 +42,7 @@ export const illRequestWorkflow: WorkflowDefinition<IllMachine, IllServices> = {
   initialInput: (streamId) => ({ requestId: streamId }),
   commands: commandSchemas,
   creates: ['submit'],
+  events: illEventSchemas,
   effects: EFFECT_NAMES,
   deadlineCommand: DEADLINE_COMMAND,
   authorize(command, state) {

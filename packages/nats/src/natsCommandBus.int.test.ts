@@ -57,7 +57,7 @@ describe('request/reply: a caller that wants the outcome', () => {
     expect(again).toMatchObject({ duplicate: true, events: [{ id: outcome.events[0]!.id }] });
     const approved = await bus.request({ commandId: 'approve:req-1', streamId: 'req-1', type: 'approve', actor: reviewer });
     expect(approved.state).toMatchObject({ name: 'approved', revision: 1 });
-    expect(approved.events[0]!.metadata).toMatchObject({ commandId: 'approve:req-1', stateBefore: 'open', stateAfter: 'approved' });
+    expect(approved.events[0]!.metadata).toMatchObject({ commandId: 'approve:req-1', stateAfter: 'approved', v: 1 });
   });
 
   test('refuses with the engine error of each code, typed for the caller', async () => {

@@ -1,4 +1,5 @@
-import type { StoredEvent } from '@interlend/engine';
+import { upcastEvent, type StoredEvent } from '@interlend/engine';
+import { illRequestWorkflow, INITIAL_ILL_STATE, type RotaBuiltData } from '@interlend/ill';
 
 /** '2026-01-05T09:10:00.000Z' -> '2026-01-05 09:10Z'. */
 export const shortTime = (iso: string): string => (iso.length >= 16 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z` : iso);
@@ -30,8 +31,16 @@ export interface HistoryRow {
   data: unknown;
 }
 
-export function historyRow(e: StoredEvent): HistoryRow {
+/**
+ * One event of a request's history, as read: in its current shape (upcast), with the state before
+ * it, which is not stored since schema versions (docs/events.md) but is the state after the event
+ * before it. Pass the events in stream order from the first (`events.map(historyRow)` does).
+ */
+export function historyRow(stored: StoredEvent, index = 0, all: readonly StoredEvent[] = [stored]): HistoryRow {
+  const e = upcastEvent(illRequestWorkflow.events, stored);
   const m = e.metadata as Record<string, unknown>;
+  const previous = index > 0 ? all[index - 1] : undefined;
+  const stateBefore = typeof m.stateBefore === 'string' ? m.stateBefore : previous ? String(previous.metadata.stateAfter) : e.revision === 0 ? INITIAL_ILL_STATE : 'unknown';
   return {
     position: e.position,
     revision: e.revision,
@@ -39,7 +48,7 @@ export function historyRow(e: StoredEvent): HistoryRow {
     time: String(m.time),
     actor: m.actor as { id: string; role: string },
     commandId: String(m.commandId),
-    stateBefore: String(m.stateBefore),
+    stateBefore,
     stateAfter: String(m.stateAfter),
     effects: (m.effects as unknown[]) ?? [],
     data: e.data,
@@ -62,12 +71,12 @@ export function timeline(rows: readonly HistoryRow[]): string {
   return out.join('\n');
 }
 
-/** A RotaBuilt payload in a line: the lenders in order, then who was skipped and why (the JSON view has it all). */
+/** A RotaBuilt payload in a line: the lenders in order, then the preferred libraries skipped and why (the JSON view has it all). */
 function describeRota(data: unknown): string {
-  const entries = ((data as { entries?: unknown }).entries ?? []) as { position: number; library: string; status: string; reason: string }[];
-  const candidates = entries.filter((e) => e.status === 'candidate').map((e) => `${e.position} ${e.library}${e.reason === 'in delivery network' ? '' : ` (${e.reason})`}`);
+  const rota = data as RotaBuiltData;
+  const candidates = (rota.candidates ?? []).map((c, i) => `${i + 1} ${c.library}${c.lastResort ? ' (lender of last resort)' : ''}`);
   const skipped = new Map<string, string[]>();
-  for (const e of entries.filter((x) => x.status === 'skipped')) skipped.set(e.reason, [...(skipped.get(e.reason) ?? []), e.library]);
+  for (const e of rota.skipped ?? []) skipped.set(e.reason, [...(skipped.get(e.reason) ?? []), e.library]);
   const why = [...skipped].map(([reason, libs]) => `${reason}: ${libs.join(' ')}`);
   return `rota: ${candidates.join(', ') || 'no lender'}${why.length ? `; skipped: ${why.join('; ')}` : ''}`;
 }

@@ -48,7 +48,8 @@ export interface RotaEntry {
   position: number;
   library: string;
   status: string;
-  reason: string;
+  /** Why it is on the rota or skipped: kept for preferred, skipped and last-resort lenders (docs/events.md). */
+  reason?: string;
   requestedAt?: string | null;
   answeredAt?: string | null;
   lastAnswer?: string | null;

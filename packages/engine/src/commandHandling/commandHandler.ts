@@ -5,7 +5,8 @@ import { systemClock } from '../ports/clock';
 import type { IdGenerator } from '../ports/ids';
 import { uuidV7Ids } from '../ports/ids';
 import { ConcurrencyError, isConcurrencyError } from '../errors';
-import { fold } from '../workflow/fold';
+import { emptyState, fold } from '../workflow/fold';
+import { readStream } from '../workflow/upcast';
 import type { CommandInput, WorkflowDefinition, WorkflowState } from '../workflow/types';
 import { execute, type Execution } from './execute';
 import { validateCommand } from './validateCommand';
@@ -16,7 +17,10 @@ export interface CommandResult<M extends AnyStateMachine = AnyStateMachine> {
   readonly commandId: string;
   /** True when the command id had already been applied: nothing was written this time. */
   readonly duplicate: boolean;
-  /** The events this command wrote (on a duplicate: the events it wrote the first time). */
+  /**
+   * The events this command wrote (on a duplicate: the events it wrote the first time), as read:
+   * in their current shapes, with `metadata.stateBefore` derived (it is not stored).
+   */
   readonly events: readonly StoredEvent[];
   /** The stream's state now. */
   readonly state: WorkflowState<M>;
@@ -48,6 +52,7 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
   private readonly ids: IdGenerator;
   private readonly maxAttempts: number;
   private readonly cache: SnapshotCache<WorkflowState<M>>;
+  private initialState: string | undefined;
 
   constructor(options: CommandHandlerOptions<M, S>) {
     this.workflow = options.workflow;
@@ -103,7 +108,8 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
         const appended = await this.store.appendToStream(command.streamId, newEvents, { expectedRevision: current ? current.revision : 'no_stream' });
         const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
         const firstPosition = appended.lastPosition - newEvents.length + 1;
-        const stored: StoredEvent[] = newEvents.map((e, i) => ({ ...e, streamId: command.streamId, revision: firstRevision + i, position: firstPosition + i }));
+        const appendedEvents: StoredEvent[] = newEvents.map((e, i) => ({ ...e, streamId: command.streamId, revision: firstRevision + i, position: firstPosition + i }));
+        const stored = this.asRead(command.streamId, appendedEvents, current?.stateName);
         const commands = (current?.commands ?? new Map()) as Map<string, { fromRevision: number; toRevision: number }>;
         commands.set(command.commandId, { fromRevision: firstRevision, toRevision: appended.nextExpectedRevision });
         const state: WorkflowState<M> = { streamId: command.streamId, snapshot, revision: appended.nextExpectedRevision, stateName, commands };
@@ -128,8 +134,18 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
   }
 
   private async duplicateResult(state: WorkflowState<M>, commandId: string, seen: { fromRevision: number; toRevision: number }): Promise<CommandResult<M>> {
-    const events = await this.store.readStream(state.streamId, { fromRevision: seen.fromRevision, maxCount: seen.toRevision - seen.fromRevision + 1 });
-    return { streamId: state.streamId, commandId, duplicate: true, events, state };
+    // One event more when there is one before: its stateAfter is the first event's stateBefore.
+    const from = Math.max(0, seen.fromRevision - 1);
+    const read = await this.store.readStream(state.streamId, { fromRevision: from, maxCount: seen.toRevision - from + 1 });
+    const previous = seen.fromRevision > 0 ? read.shift() : undefined;
+    const before = typeof previous?.metadata.stateAfter === 'string' ? previous.metadata.stateAfter : undefined;
+    return { streamId: state.streamId, commandId, duplicate: true, events: this.asRead(state.streamId, read, before), state };
+  }
+
+  /** Events as a reader sees them: in their current shapes, with the state before each (not stored: docs/events.md). */
+  private asRead(streamId: string, events: StoredEvent[], previousStateAfter: string | undefined): StoredEvent[] {
+    this.initialState ??= emptyState(this.workflow, streamId).stateName;
+    return readStream(this.workflow.events, events, { initialState: this.initialState, previousStateAfter });
   }
 }
 

@@ -6,6 +6,7 @@ import { SeededIds } from '../ports/ids';
 import { CommandHandler } from './commandHandler';
 import { isConcurrencyError, isForbiddenError, isIllegalStateError, isNotFoundError, isValidationError } from '../errors';
 import { fold } from '../workflow/fold';
+import { readStream } from '../workflow/upcast';
 
 const author = { id: 'LIB1', role: 'author' };
 const reviewer = { id: 'REV', role: 'reviewer' };
@@ -26,18 +27,25 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('CommandHandler', () => {
-  it('creates a stream, stamps time, actor, command id and the state before and after', async () => {
+  it('creates a stream, stamps time, actor, command id, schema version and the state after (the state before is derived on read)', async () => {
     const { handler, store } = setup();
     const result = await handler.handle({ commandId: 'c1', streamId: 's1', type: 'open', data: { title: 'T' }, actor: author });
     expect(result.duplicate).toBe(false);
     expect(result.state.stateName).toBe('open');
-    const [event] = await store.readStream('s1');
-    expect(event).toMatchObject({
+    await handler.handle({ commandId: 'c2', streamId: 's1', type: 'approve', actor: reviewer });
+    const stored = await store.readStream('s1');
+    expect(stored[0]).toMatchObject({
       type: 'Opened',
       revision: 0,
       data: { title: 'T' },
-      metadata: { commandId: 'c1', commandType: 'open', actor: author, time: '2026-03-02T10:00:00.000Z', stateBefore: 'new', stateAfter: 'open', workflow: 'approval' },
+      metadata: { commandId: 'c1', commandType: 'open', actor: author, time: '2026-03-02T10:00:00.000Z', stateAfter: 'open', workflow: 'approval', v: 1 },
     });
+    expect(stored.map((e) => e.metadata.stateBefore)).toEqual([undefined, undefined]);
+    const read = readStream(undefined, stored, { initialState: 'new' });
+    expect(read.map((e) => [e.metadata.stateBefore, e.metadata.stateAfter])).toEqual([
+      ['new', 'open'],
+      ['open', 'approved'],
+    ]);
   });
 
   it('records the effects the machine asked for without running them', async () => {

@@ -3,6 +3,7 @@ import type { NewEvent } from '../eventStore/types';
 import type { IdGenerator } from '../ports/ids';
 import { IllegalStateError, NotFoundError } from '../errors';
 import { describeState, emptyState, step } from '../workflow/fold';
+import { currentVersion } from '../workflow/upcast';
 import type { Effect, EventMetadata, ValidatedCommand, WorkflowDefinition, WorkflowEvent, WorkflowState } from '../workflow/types';
 
 export interface Execution<M extends AnyStateMachine> {
@@ -51,21 +52,25 @@ export function execute<M extends AnyStateMachine, S>(
       );
     }
     const after = describeState(workflow, result.snapshot);
-    events.push({ id: ids.next(), type: decision.type, data: decision.data, metadata: metadata(workflow.name, command, stateName, after, result.effects) });
+    events.push({ id: ids.next(), type: decision.type, data: decision.data, metadata: metadata(workflow.name, currentVersion(workflow.events, decision.type), command, after, result.effects) });
     snapshot = result.snapshot;
     stateName = after;
   }
   return { events, snapshot, stateName };
 }
 
-function metadata(workflow: string, command: ValidatedCommand, stateBefore: string, stateAfter: string, effects: Effect[]): EventMetadata {
+/**
+ * What is stored beside the event: what cannot be derived. The state before is the state after the
+ * event before it (derived on read, `readStream`); the schema version says how to read `data`.
+ */
+function metadata(workflow: string, v: number, command: ValidatedCommand, stateAfter: string, effects: Effect[]): EventMetadata {
   return {
     workflow,
+    v,
     commandId: command.commandId,
     commandType: command.type,
     actor: { id: command.actor.id, role: command.actor.role, ...(command.actor.key === undefined ? {} : { key: command.actor.key }) },
     time: command.time,
-    stateBefore,
     stateAfter,
     effects,
   };

@@ -121,7 +121,7 @@ export class ProjectionRunner {
     const missing = new Set<string>();
     for (const event of batch) {
       if (event.position <= lane.applied) continue;
-      for (const k of p.keys(event)) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
+      for (const k of p.keys(p.upcast ? p.upcast(event) : event)) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
     }
     if (missing.size === 0) return;
     const loaded = await this.readModels.getMany(p.name, [...missing]);
@@ -174,7 +174,7 @@ export class ProjectionRunner {
     const differences: Difference[] = [];
     for (const p of projections) {
       const live = await this.readModels.checkpoint(p.name);
-      const scratch: Projection = { ...p, name: `${p.name}#verify`, keys: p.keys.bind(p), apply: p.apply.bind(p), index: p.index?.bind(p) };
+      const scratch: Projection = { ...p, name: `${p.name}#verify`, keys: p.keys.bind(p), apply: p.apply.bind(p), index: p.index?.bind(p), upcast: p.upcast?.bind(p) };
       await this.readModels.reset(scratch.name);
       try {
         await this.catchUp([scratch], { ...options, until: live });
@@ -237,8 +237,9 @@ export class ProjectionRunner {
 }
 
 /** Applies one event to the lane's cached documents (all of them loaded or known absent). */
-function applyEvent(lane: Lane, event: StoredEvent): void {
+function applyEvent(lane: Lane, stored: StoredEvent): void {
   const p = lane.projection;
+  const event = p.upcast ? p.upcast(stored) : stored;
   for (const key of p.keys(event)) {
     const next = p.apply(lane.docs.get(key), event, key);
     if (next === undefined) continue;
@@ -256,7 +257,8 @@ function applyEvent(lane: Lane, event: StoredEvent): void {
 /** Folds events into documents in memory, without a store (time travel: "as it stood then"). */
 export function projectInMemory<D extends Doc>(projection: Projection<D>, events: Iterable<StoredEvent>): Map<string, D> {
   const docs = new Map<string, D>();
-  for (const event of events) {
+  for (const stored of events) {
+    const event = projection.upcast ? projection.upcast(stored) : stored;
     for (const key of projection.keys(event)) {
       const next = projection.apply(docs.get(key), event, key);
       if (next === undefined) continue;

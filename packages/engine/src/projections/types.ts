@@ -56,6 +56,11 @@ export interface Projection<D extends Doc = Doc> {
   readonly name: string;
   /** Bump when the projection's code changes meaning: a stored read model of another version is rebuilt. */
   readonly version: number;
+  /**
+   * Brings an event stored in an older shape to the shape `keys` and `apply` read (the
+   * workflow's upcasters, docs/events.md): the runner and `projectInMemory` call it first.
+   */
+  upcast?(event: StoredEvent): StoredEvent;
   keys(event: StoredEvent): readonly string[];
   /** The new document for `key` after `event`; `null` deletes, `undefined` leaves it untouched. */
   apply(doc: D | undefined, event: StoredEvent, key: string): D | null | undefined;

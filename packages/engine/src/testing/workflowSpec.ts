@@ -3,6 +3,7 @@ import type { JsonObject, NewEvent, StoredEvent } from '../eventStore/types';
 import { execute } from '../commandHandling/execute';
 import { validateCommand } from '../commandHandling/validateCommand';
 import { fold } from '../workflow/fold';
+import { currentVersion } from '../workflow/upcast';
 import type { Actor, Effect, EventMetadata, WorkflowDefinition, WorkflowState } from '../workflow/types';
 import type { InterlendErrorCode } from '../errors';
 import { isInterlendError } from '../errors';
@@ -13,6 +14,8 @@ export interface GivenEvent {
   readonly data?: JsonObject;
   readonly actor?: Actor;
   readonly time?: string;
+  /** The schema version its data is in (default: the type's current one); an older one is upcast when folded. */
+  readonly version?: number;
 }
 
 /** A command for `when`. */
@@ -67,9 +70,9 @@ export function workflowSpec<M extends AnyStateMachine, S>(workflow: WorkflowDef
           commandType: e.type,
           actor: { ...(e.actor ?? SYSTEM) },
           time: e.time ?? defaultTime,
-          stateBefore: '',
           stateAfter: '',
           effects: [],
+          v: e.version ?? currentVersion(workflow.events, e.type),
         } satisfies EventMetadata,
       }));
       const before = stored.length ? fold(workflow, streamId, stored) : undefined;

@@ -2,6 +2,7 @@ import { createActor, type AnyActorScope, type AnyStateMachine, type SnapshotFro
 import type { StoredEvent } from '../eventStore/types';
 import type { Actor, Effect, EventMetadata, WorkflowDefinition, WorkflowEvent, WorkflowState } from './types';
 import { StoreError } from '../errors';
+import { upcastEvent } from './upcast';
 
 interface PureScope {
   readonly scope: AnyActorScope;
@@ -122,7 +123,9 @@ export function fold<M extends AnyStateMachine>(
   // the cost of a command independent of the stream's length.
   const commands = options.reuseCommands ? (state.commands as Map<string, { fromRevision: number; toRevision: number }>) : new Map(state.commands);
   let revision = state.revision;
-  for (const event of events) {
+  for (const stored of events) {
+    // Stored in an older shape: folded in the current one (the machine knows only that).
+    const event = upcastEvent(workflow.events, stored);
     if (event.revision !== revision + 1) {
       throw new StoreError(`stream ${streamId}: expected revision ${revision + 1} while folding, got ${event.revision}`, { streamId });
     }

@@ -1,6 +1,7 @@
 import type { AnyStateMachine, SnapshotFrom } from 'xstate';
 import type { ZodType } from 'zod';
 import type { JsonObject, StoredEvent } from '../eventStore/types';
+import type { EventSchemas } from './upcast';
 
 /** Who acts: a party (a library code, or 'system') in a role that the workflow defines. */
 export interface Actor {
@@ -80,16 +81,21 @@ export interface DeadlineCommandData extends JsonObject {
   readonly at: string;
 }
 
-/** Metadata stored with every event. */
+/**
+ * Metadata stored with every event: what cannot be derived. The state before an event is not
+ * stored (it is the `stateAfter` of the event before it; `readStream` derives it as
+ * `stateBefore`); events stored before schema versions have a `stateBefore` and no `v`.
+ */
 export interface EventMetadata extends JsonObject {
   readonly workflow: string;
   readonly commandId: string;
   readonly commandType: string;
   readonly actor: { readonly id: string; readonly role: string; readonly key?: string };
   readonly time: string;
-  readonly stateBefore: string;
   readonly stateAfter: string;
   readonly effects: Effect[];
+  /** The event's schema version (`EventSchemas`); an event stored before versions has none: 1. */
+  readonly v: number;
 }
 
 /** The folded state of one stream. */
@@ -120,6 +126,11 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
   readonly commands: Readonly<Record<string, ZodType>>;
   /** Command types that start a stream; every other type needs the stream to exist. */
   readonly creates: readonly string[];
+  /**
+   * The schema version of each event type and the upcasters from older versions (docs/events.md).
+   * Events are appended at the current version and upcast on read. Without it, every type is at 1.
+   */
+  readonly events?: EventSchemas;
   /** Names of the machine's actions that are effects (recorded in metadata.effects). */
   readonly effects: readonly string[];
   /** Command type sent by the timer worker when a deadline is due (data: DeadlineCommandData). */

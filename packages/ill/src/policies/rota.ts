@@ -1,6 +1,6 @@
 import type { ServiceType } from '../commands';
 import type { Directory, Library } from '../directory';
-import type { RotaEntry, RotaReason } from '../events';
+import type { RotaBuiltData, RotaCandidate, RotaEntry, RotaReason, RotaSkip } from '../events';
 import { closureOn } from './businessDays';
 
 /**
@@ -101,4 +101,31 @@ export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
     candidates.push(entry(r, 'candidate', GROUP_REASONS[r.group] ?? 'outside delivery network'));
   }
   return [...candidates, ...skipped].map((e, i) => ({ position: i + 1, ...e }));
+}
+
+/**
+ * What RotaBuilt (version 2) records of a rota `buildRota` made: the candidates in order with
+ * their terms, the skipped libraries among `preferred` (all skipped ones when `preferred` is not
+ * given: the version 1 upcaster, which cannot see the borrower's preferences; the fold keeps only
+ * the preferred ones), and the borrower's closures.
+ */
+export function rotaBuiltData(entries: readonly RotaEntry[], preferred?: readonly string[]): RotaBuiltData {
+  const sorted = [...entries].sort((a, b) => a.position - b.position);
+  const candidates: RotaCandidate[] = sorted
+    .filter((e) => e.status === 'candidate')
+    .map((e) => ({
+      library: e.library,
+      daysToRespond: e.daysToRespond ?? 4,
+      ...(e.closures?.length ? { closures: e.closures.map((c) => ({ from: c.from, to: c.to, reason: c.reason })) } : {}),
+      ...(e.lastResort ? { lastResort: true as const } : {}),
+    }));
+  const skipped: RotaSkip[] = sorted
+    .filter((e) => e.status === 'skipped' && (preferred === undefined || preferred.includes(e.library)))
+    .map((e) => ({ library: e.library, reason: e.reason ?? 'does not lend' }));
+  const borrowerClosures = sorted.find((e) => e.status === 'skipped' && e.reason === 'is the borrower')?.closures ?? [];
+  return {
+    candidates,
+    ...(skipped.length ? { skipped } : {}),
+    ...(borrowerClosures.length ? { borrowerClosures: borrowerClosures.map((c) => ({ from: c.from, to: c.to, reason: c.reason })) } : {}),
+  };
 }

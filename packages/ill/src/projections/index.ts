@@ -16,12 +16,13 @@ export {
   queueMemberships,
   queueEntries,
   queueCounts,
+  queueCountsOf,
   queueLibraryIndex,
   AGING_DAYS,
 } from './queues';
 export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
 export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex } from './libraryHistory';
-export type { RequestSummaryDoc, LenderTry, SummaryCosts, Milestones, LibraryHistory, BorrowedRow, LentRow } from './libraryHistory';
+export type { RequestSummaryDoc, LenderTry, Milestones, LibraryHistory, BorrowedRow, LentRow } from './libraryHistory';
 export { computeStatistics, formatStatistics, summarizeHours } from './statistics';
 export type {
   Statistics,

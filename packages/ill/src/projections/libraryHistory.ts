@@ -1,9 +1,8 @@
 import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
-import type { Money } from '../commands';
 import { isTerminal } from '../events';
 import type { IllMachineEvent } from '../evolve';
 import { LENDER_ANSWERS, lenderOutcome } from '../evolve';
-import { effectFacts, illMetadata, lenderRef, requestKey } from './storedIllEvent';
+import { effectFacts, illMetadata, lenderRef, requestKey, upcastIllEvent } from './storedIllEvent';
 
 export const REQUEST_SUMMARIES_PROJECTION = 'ill.request-summaries';
 
@@ -16,37 +15,20 @@ export interface LenderTry extends JsonObject {
   respondBy: string | null;
   /** Its first answer of any kind (expect to supply, will supply, conditional, retry, cannot supply, shipped); null if none. */
   answeredAt: string | null;
-  /** 'ExpectToSupply', 'WillSupply', 'Conditional', 'RetryPossible', 'Unfilled' or 'Shipped'. */
-  firstAnswer: string | null;
   /**
    * How its turn ended, in the words of the request's rota (evolve.ts `lenderOutcome`):
    * 'supplied', 'unfilled: <reason>', 'retry: <reason>', 'timed out', 'conditions rejected',
    * 'conditions expired', 'cancelled', 'closed'; null while it is still the current lender.
    */
   outcome: string | null;
-  /** When the rota left it (not set for the supplier). */
-  leftAt: string | null;
-}
-
-export interface SummaryCosts extends JsonObject {
-  /** The last cost the current/supplying lender offered in a conditional answer. */
-  offered: Money | null;
-  /** Charged on shipment. */
-  actual: Money | null;
-  /** Consented to by the borrower above the maximum. */
-  consented: Money | null;
-  costDiffersFromOffer: boolean;
 }
 
 export interface Milestones extends JsonObject {
   submittedAt: string | null;
-  rotaBuiltAt: string | null;
   /** When the first lender was asked. */
   firstSentAt: string | null;
   shippedAt: string | null;
   receivedAt: string | null;
-  /** Return shipped (or a misdelivered item sent back). */
-  returnShippedAt: string | null;
   checkedInAt: string | null;
   /** When the rota ended without a supplier. */
   unfilledAt: string | null;
@@ -54,83 +36,44 @@ export interface Milestones extends JsonObject {
   closedAt: string | null;
 }
 
-/** A request's history: who was asked, what each answered, what it cost, when things happened. */
+/**
+ * A request's history as libraries' histories and the statistics show it: who was asked, what
+ * each answered and when, the milestones, the outcome. Nothing more (version 2): the rest of a
+ * request is in its events (`history`) and its folded state.
+ */
 export interface RequestSummaryDoc extends JsonObject {
   requestId: string;
   borrower: string;
   title: string;
   format: string;
   serviceType: string;
-  serviceLevel: string;
-  maximumCost: Money | null;
-  /** The request this one replaces (re-requests). */
-  relatedRequestId: string | null;
-  /** The request that replaced this one. */
-  newRequestId: string | null;
   /** The state now: the final state once terminal. */
   outcome: string;
   terminal: boolean;
   /** The lender that shipped, if any. */
   supplier: string | null;
   lenders: LenderTry[];
-  costs: SummaryCosts;
   milestones: Milestones;
-  /** A cancel asked of the current lender and not yet answered. */
-  cancelRequested: { reason: string; continueWithNextLender: boolean; at: string } | null;
   /** Why the request was cancelled, when it ended cancelled. */
   cancelReason: string | null;
-  /** Why it ended otherwise (rejected by staff, closed manually). */
-  endReason: string | null;
-  /** The outcomes of the lenders that did not supply, in rota order ('LIB3: unfilled: NotHeld'). */
-  unfilledReasons: string[];
-  renewals: { requested: number; granted: number; denied: number };
-  recalled: boolean;
-  overdue: boolean;
-  /** 'lost' or 'damaged' when reported. */
-  lost: string | null;
-  misdelivered: boolean;
-  wrongItem: boolean;
-  updatedAt: string;
+  /** The reason of a cancel asked of the lender and not answered yet (it becomes `cancelReason` if accepted). */
+  pendingCancelReason: string | null;
 }
 
-function newSummary(event: StoredEvent, time: string): RequestSummaryDoc {
+function newSummary(event: StoredEvent): RequestSummaryDoc {
   return {
     requestId: event.streamId,
     borrower: '',
     title: '',
     format: '',
     serviceType: '',
-    serviceLevel: '',
-    maximumCost: null,
-    relatedRequestId: null,
-    newRequestId: null,
     outcome: '',
     terminal: false,
     supplier: null,
     lenders: [],
-    costs: { offered: null, actual: null, consented: null, costDiffersFromOffer: false },
-    milestones: {
-      submittedAt: null,
-      rotaBuiltAt: null,
-      firstSentAt: null,
-      shippedAt: null,
-      receivedAt: null,
-      returnShippedAt: null,
-      checkedInAt: null,
-      unfilledAt: null,
-      closedAt: null,
-    },
-    cancelRequested: null,
+    milestones: { submittedAt: null, firstSentAt: null, shippedAt: null, receivedAt: null, checkedInAt: null, unfilledAt: null, closedAt: null },
     cancelReason: null,
-    endReason: null,
-    unfilledReasons: [],
-    renewals: { requested: 0, granted: 0, denied: 0 },
-    recalled: false,
-    overdue: false,
-    lost: null,
-    misdelivered: false,
-    wrongItem: false,
-    updatedAt: time,
+    pendingCancelReason: null,
   };
 }
 
@@ -143,8 +86,6 @@ function findTry(doc: RequestSummaryDoc, position: number | null): LenderTry | u
   return undefined;
 }
 
-const money = (value: unknown): Money | null => (value && typeof value === 'object' ? { ...(value as Money) } : null);
-
 /** The lender an event is about: its LenderRef, or the last lender asked. */
 function lenderTryOf(doc: RequestSummaryDoc, event: StoredEvent, time: string): LenderTry | undefined {
   const ref = lenderRef(event.data);
@@ -152,7 +93,7 @@ function lenderTryOf(doc: RequestSummaryDoc, event: StoredEvent, time: string): 
   let entry = findTry(doc, ref.position);
   if (!entry) {
     // Not asked through a recorded notifyLender effect (hand-written history): take the event's word.
-    entry = { library: ref.lender, position: ref.position, askedAt: time, respondBy: null, answeredAt: null, firstAnswer: null, outcome: null, leftAt: null };
+    entry = { library: ref.lender, position: ref.position, askedAt: time, respondBy: null, answeredAt: null, outcome: null };
     doc.lenders.push(entry);
   }
   return entry;
@@ -168,18 +109,11 @@ function applyLenderFacts(doc: RequestSummaryDoc, event: StoredEvent, time: stri
   if (!answer && !outcome) return;
   const entry = lenderTryOf(doc, event, time);
   if (!entry) return;
-  if (answer && entry.answeredAt === null) {
-    entry.answeredAt = time;
-    entry.firstAnswer = answer;
-  }
+  if (answer && entry.answeredAt === null) entry.answeredAt = time;
   if (!outcome || entry.outcome !== null) return;
   if (event.type === 'ManuallyClosed' && doc.milestones.shippedAt !== null) return; // the supplier keeps 'supplied'
   entry.outcome = outcome;
   if (outcome === 'supplied') doc.supplier = entry.library;
-  else {
-    entry.leftAt = time;
-    doc.unfilledReasons.push(`${entry.library}: ${outcome}`);
-  }
 }
 
 function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, stateAfter: string): void {
@@ -187,95 +121,38 @@ function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, st
   const m = doc.milestones;
   switch (event.type) {
     case 'RequestSubmitted': {
-      const d = data as { borrower?: string; serviceType?: string; serviceLevel?: string; maximumCost?: Money; relatedRequestId?: string; material?: { title?: string; format?: string } };
+      const d = data as { borrower?: string; serviceType?: string; material?: { title?: string; format?: string } };
       doc.borrower = d.borrower ?? '';
       doc.title = d.material?.title ?? '';
       doc.format = d.material?.format ?? '';
       doc.serviceType = d.serviceType ?? '';
-      doc.serviceLevel = d.serviceLevel ?? 'Normal';
-      doc.maximumCost = money(d.maximumCost);
-      doc.relatedRequestId = d.relatedRequestId ?? null;
       m.submittedAt = time;
       return;
     }
-    case 'StaffRejected':
-      doc.endReason = String(data.reason ?? '');
-      return;
-    case 'RotaBuilt':
-      m.rotaBuiltAt = time;
-      return;
-    case 'ConditionalAnswered':
-      if (data.offeredCost) doc.costs.offered = money(data.offeredCost);
-      return;
-    case 'ConditionsAccepted':
-      if (data.consentedCost) doc.costs.consented = money(data.consentedCost);
-      return;
     case 'Shipped':
-      doc.costs.actual = money(data.cost);
-      doc.costs.offered = money(data.offeredCost) ?? doc.costs.offered;
-      doc.costs.consented = money(data.consentedCost) ?? doc.costs.consented;
-      doc.costs.costDiffersFromOffer = data.costDiffersFromOffer === true;
-      doc.cancelRequested = null;
+      doc.pendingCancelReason = null;
       if (m.shippedAt === null) m.shippedAt = time;
       return;
     case 'Cancelled':
       doc.cancelReason = String(data.reason ?? '');
       return;
     case 'CancelRequested':
-      doc.cancelRequested = { reason: String(data.reason ?? ''), continueWithNextLender: data.continueWithNextLender === true, at: time };
+      doc.pendingCancelReason = String(data.reason ?? '');
       return;
     case 'CancelAccepted':
       // Accepted and no lender left to continue with, or a final cancel: the request ends cancelled.
-      if (stateAfter === 'cancelled') doc.cancelReason = doc.cancelRequested?.reason ?? null;
-      doc.cancelRequested = null;
+      if (stateAfter === 'cancelled') doc.cancelReason = doc.pendingCancelReason;
+      doc.pendingCancelReason = null;
       return;
     case 'CancelRefused':
-      doc.cancelRequested = null;
+    case 'ManuallyClosed':
+      doc.pendingCancelReason = null;
       return;
     case 'Received':
       if (m.receivedAt === null) m.receivedAt = time;
       return;
-    case 'Misdelivered':
-      doc.misdelivered = true;
-      return;
-    case 'MisdeliveredReturned':
-      doc.newRequestId = String(data.newRequestId ?? '') || null;
-      m.returnShippedAt = time;
-      return;
-    case 'WrongItemReported':
-      doc.wrongItem = true;
-      doc.newRequestId = String(data.newRequestId ?? '') || null;
-      return;
-    case 'RenewalRequested':
-      doc.renewals.requested++;
-      return;
-    case 'RenewalGranted':
-      doc.renewals.granted++;
-      return;
-    case 'RenewalDenied':
-      doc.renewals.denied++;
-      return;
-    case 'LoanOverdue':
-      doc.overdue = true;
-      return;
-    case 'Recalled':
-      doc.recalled = true;
-      return;
-    case 'ReturnShipped':
-      m.returnShippedAt = time;
-      return;
     case 'CheckedIn':
       m.checkedInAt = time;
-      return;
-    case 'ManuallyClosed':
-      doc.endReason = String(data.reason ?? '');
-      doc.cancelRequested = null;
-      return;
-    case 'ItemLost':
-      doc.lost = String(data.kind ?? 'lost');
-      return;
-    case 'ReRequested':
-      doc.newRequestId = String(data.newRequestId ?? '') || null;
       return;
   }
 }
@@ -284,25 +161,27 @@ export const summaryLibraryIndex = (code: string): string => `library:${code}`;
 export const summarySubmittedIndex = (time: string): string => `submitted:${time}`;
 
 /**
- * Request summaries: one document per request (key = request id) with its lenders, costs,
- * milestones and outcome. Index `library:<code>` for the borrower and every lender asked (a
+ * Request summaries: one document per request (key = request id) with its lenders, milestones
+ * and outcome. Index `library:<code>` for the borrower and every lender asked (a
  * library's history is every request it borrowed or was asked to lend), and `submitted:<time>`
  * (query a period with an index range).
  */
 export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
   name: REQUEST_SUMMARIES_PROJECTION,
-  version: 1,
+  /** 2: only what histories and statistics show (docs/projections.md). */
+  version: 2,
+  upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
     const meta = illMetadata(event);
     if (!meta) return undefined;
     const time = meta.time;
-    const doc = current ?? newSummary(event, time);
+    const doc = current ?? newSummary(event);
     applyLenderFacts(doc, event, time);
     applyFacts(doc, event, time, meta.stateAfter);
     const asked = effectFacts(meta).asked;
     if (asked && !findTry(doc, asked.position)) {
-      doc.lenders.push({ library: asked.library, position: asked.position, askedAt: time, respondBy: asked.respondBy, answeredAt: null, firstAnswer: null, outcome: null, leftAt: null });
+      doc.lenders.push({ library: asked.library, position: asked.position, askedAt: time, respondBy: asked.respondBy, answeredAt: null, outcome: null });
       if (doc.milestones.firstSentAt === null) doc.milestones.firstSentAt = time;
     }
     const state = meta.stateAfter;
@@ -311,7 +190,6 @@ export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
     if (terminal && state !== doc.outcome) doc.milestones.closedAt = time;
     doc.outcome = state;
     doc.terminal = terminal;
-    doc.updatedAt = time;
     return doc;
   },
   index(doc) {

@@ -1,7 +1,7 @@
 import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
 import type { IllStateName } from '../events';
 import { dueInstant } from '../policies/businessDays';
-import { effectFacts, illMetadata, ms, requestKey, trackCurrentLender } from './storedIllEvent';
+import { effectFacts, illMetadata, ms, requestKey, trackCurrentLender, upcastIllEvent } from './storedIllEvent';
 
 export const QUEUES_PROJECTION = 'ill.queues';
 
@@ -173,6 +173,7 @@ export const queueLibraryIndex = (code: string): string => `library:${code}`;
 export const queuesProjection: Projection<QueueDoc> = {
   name: QUEUES_PROJECTION,
   version: 2,
+  upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
     const meta = illMetadata(event);
@@ -238,24 +239,35 @@ export interface QueueTime {
 
 /** Every queue the request is in at `at`: its state's entries plus the time-dependent ones (see QUEUE_TABLE). */
 export function queueMemberships(doc: QueueDoc, time: QueueTime): QueueEntry[] {
-  const atMs = ms(time.at);
+  return membershipsAt(doc, ms(time.at), time.utcOffsetMinutes ?? 0);
+}
+
+/**
+ * `queueMemberships` with the asking time parsed once. Times are parsed only for the states whose
+ * queues depend on them: a queue read goes through every request of a library, and most of them
+ * are closed (profiled on a queue read: parsing those dates was half of these helpers' time).
+ */
+function membershipsAt(doc: QueueDoc, atMs: number, utcOffsetMinutes: number): QueueEntry[] {
   const lender = doc.currentLender;
+  const state = doc.state;
   const entries = doc.entries.slice();
-  const daysInState = (atMs - ms(doc.since)) / DAY_MS;
-  if (doc.borrower && doc.state === 'shipped') {
+  const daysInState = () => (atMs - ms(doc.since)) / DAY_MS;
+  if (doc.borrower && state === 'shipped') {
     const days = doc.serviceType === 'Copy' ? AGING_DAYS.notReceivedCopy : AGING_DAYS.notReceivedLoan;
-    if (daysInState >= days) entries.push({ library: doc.borrower, role: 'borrowing', queue: 'not received' });
+    if (daysInState() >= days) entries.push({ library: doc.borrower, role: 'borrowing', queue: 'not received' });
   }
-  if (doc.borrower && doc.state === 'returnShipped' && daysInState >= AGING_DAYS.returnedNotCheckedIn) {
+  if (doc.borrower && state === 'returnShipped' && daysInState() >= AGING_DAYS.returnedNotCheckedIn) {
     entries.push({ library: doc.borrower, role: 'borrowing', queue: 'returned / complete?' });
   }
-  if (lender && doc.respondBy && doc.state === 'withLender.requested' && ms(doc.respondBy) < endOfDay(atMs, time.utcOffsetMinutes ?? 0)) {
+  if (lender && doc.respondBy && state === 'withLender.requested' && ms(doc.respondBy) < endOfDay(atMs, utcOffsetMinutes)) {
     entries.push({ library: lender, role: 'lending', queue: 'expiring today' });
   }
-  const dueAt = doc.dueAt ?? (doc.dueDate ? dueInstant(doc.dueDate) : null);
-  if (dueAt && doc.state !== 'onLoan.overdue' && doc.state.startsWith('onLoan.') && atMs >= ms(dueAt)) {
-    if (doc.borrower) entries.push({ library: doc.borrower, role: 'borrowing', queue: 'overdue' });
-    if (lender) entries.push({ library: lender, role: 'lending', queue: 'overdue' });
+  if (state !== 'onLoan.overdue' && state.startsWith('onLoan.')) {
+    const dueAt = doc.dueAt ?? (doc.dueDate ? dueInstant(doc.dueDate) : null);
+    if (dueAt && atMs >= ms(dueAt)) {
+      if (doc.borrower) entries.push({ library: doc.borrower, role: 'borrowing', queue: 'overdue' });
+      if (lender) entries.push({ library: lender, role: 'lending', queue: 'overdue' });
+    }
   }
   return entries;
 }
@@ -293,9 +305,11 @@ function compareQueues(a: { library: string; role: QueueRole; queue: QueueName }
  */
 export function queueEntries(docs: Iterable<QueueDoc>, filter: QueueFilter): QueueListing[] {
   const listings = new Map<string, QueueListing>();
+  const atMs = ms(filter.at);
+  const utcOffsetMinutes = filter.utcOffsetMinutes ?? 0;
   for (const doc of docs) {
     if (filter.library !== undefined && doc.borrower !== filter.library && doc.currentLender !== filter.library) continue;
-    for (const entry of queueMemberships(doc, filter)) {
+    for (const entry of membershipsAt(doc, atMs, utcOffsetMinutes)) {
       if (filter.library !== undefined && entry.library !== filter.library) continue;
       if (filter.role !== undefined && entry.role !== filter.role) continue;
       if (filter.queue !== undefined && entry.queue !== filter.queue) continue;
@@ -315,6 +329,11 @@ export function queueEntries(docs: Iterable<QueueDoc>, filter: QueueFilter): Que
  * (of `role`, if given) is listed, empty ones with 0; without it, only non-empty queues.
  */
 export function queueCounts(docs: Iterable<QueueDoc>, filter: QueueFilter): QueueCount[] {
+  return queueCountsOf(queueEntries(docs, filter), filter);
+}
+
+/** `queueCounts` from the listings `queueEntries` made with the same filter (a read that needs both goes through the documents once). */
+export function queueCountsOf(listings: readonly QueueListing[], filter: QueueFilter): QueueCount[] {
   const counts = new Map<string, QueueCount>();
   if (filter.library !== undefined) {
     const roles: QueueRole[] = filter.role ? [filter.role] : ['borrowing', 'lending'];
@@ -325,7 +344,7 @@ export function queueCounts(docs: Iterable<QueueDoc>, filter: QueueFilter): Queu
       }
     }
   }
-  for (const listing of queueEntries(docs, filter)) {
+  for (const listing of listings) {
     counts.set(`${listing.library}\u0000${listing.role}\u0000${listing.queue}`, { library: listing.library, role: listing.role, queue: listing.queue, count: listing.requestIds.length });
   }
   return [...counts.values()].sort(compareQueues);

@@ -1,6 +1,6 @@
 import { projectInMemory } from '@interlend/engine';
 import { EventLog, plusHours } from './__tests__/eventLog';
-import { QUEUE_TABLE, queueCounts, queueEntries, queueMemberships, queuesProjection, type QueueDoc } from './queues';
+import { QUEUE_TABLE, queueCounts, queueCountsOf, queueEntries, queueMemberships, queuesProjection, type QueueDoc } from './queues';
 
 const T0 = '2026-01-05T09:00:00.000Z'; // Monday
 const t = (hours: number): string => plusHours(T0, hours);
@@ -256,6 +256,13 @@ describe('queue helpers', () => {
     expect(counts('2026-01-10T08:00:00.000Z')['expiring today']).toBe(1); // R1's deadline passed, not yet timed out
     expect(counts('2026-01-11T08:00:00.000Z')['expiring today']).toBe(2);
     expect(counts('2026-01-06T08:00:00.000Z')['expiring today']).toBe(0);
+  });
+
+  it('counts from the listings of one pass the same as from the documents, for one library and for all', () => {
+    const docs = docsOf(sampleLog());
+    for (const filter of [{ at: '2026-01-09T08:00:00.000Z' }, { at: '2026-01-11T08:00:00.000Z', library: 'LIB2' }, { at: '2026-01-09T08:00:00.000Z', library: 'LIB1', role: 'borrowing' as const }]) {
+      expect(queueCountsOf(queueEntries(docs, filter), filter)).toEqual(queueCounts(docs, filter));
+    }
   });
 
   it('indexes a queue document by every library that has an entry', () => {

@@ -1,6 +1,6 @@
 import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
 import { isTerminal } from '../events';
-import { effectFacts, illMetadata, requestKey, trackCurrentLender } from './storedIllEvent';
+import { effectFacts, illMetadata, requestKey, trackCurrentLender, upcastIllEvent } from './storedIllEvent';
 
 export const REQUESTS_PROJECTION = 'ill.requests';
 
@@ -53,6 +53,7 @@ export const requestLenderIndex = (code: string): string => `lender:${code}`;
 export const requestsProjection: Projection<RequestDoc> = {
   name: REQUESTS_PROJECTION,
   version: 1,
+  upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
     const meta = illMetadata(event);

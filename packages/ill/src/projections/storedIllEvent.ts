@@ -1,4 +1,5 @@
-import type { Effect, EventMetadata, JsonObject, StoredEvent } from '@interlend/engine';
+import { upcastEvent, type Effect, type EventMetadata, type JsonObject, type StoredEvent } from '@interlend/engine';
+import { illEventSchemas } from '../upcasters';
 
 /**
  * Reading stored ILL events cheaply: what every ILL projection needs (is it an ILL event, its
@@ -103,4 +104,9 @@ export function trackCurrentLender(doc: CurrentLender, event: StoredEvent, meta:
   doc.currentLender = lender;
   doc.position = position;
   return true;
+}
+
+/** `upcast` of every ILL projection: an ILL event stored in an older shape, in its current one (docs/events.md); other streams' events as they are. */
+export function upcastIllEvent(event: StoredEvent): StoredEvent {
+  return illMetadata(event) === undefined ? event : upcastEvent(illEventSchemas, event);
 }

@@ -10,7 +10,8 @@ import {
   illMachine,
   illRequestWorkflow,
   libraryHistory,
-  queueCounts,
+  readIllStream,
+  queueCountsOf,
   queueEntries,
   type IllContext,
   type QueueDoc,
@@ -145,7 +146,8 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       return {
         requestId: id,
         at: at ?? null,
-        events: events.map((e) => {
+        // stateBefore is not stored since schema versions (docs/events.md): derived here, with every event in its current shape.
+        events: readIllStream(events).map((e) => {
           const m = e.metadata as { time: string; actor: { id: string; role: string; key?: string }; stateBefore: string; stateAfter: string };
           return { position: e.position, revision: e.revision, type: e.type, time: m.time, actor: m.actor, stateBefore: m.stateBefore, stateAfter: m.stateAfter, data: e.data as Record<string, unknown> };
         }),
@@ -174,7 +176,8 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const at = ctx.app.clock.now().toISOString();
       const role = request.query.role as QueueRole | undefined;
       const filter = { at, library, role };
-      return { at, library: library ?? null, role: role ?? null, counts: queueCounts(docs, filter), entries: queueEntries(docs, filter) };
+      const entries = queueEntries(docs, filter);
+      return { at, library: library ?? null, role: role ?? null, counts: queueCountsOf(entries, filter), entries };
     },
   );
 

@@ -245,7 +245,7 @@ describe('submit and act', () => {
     const ws = workspace();
     const { id, lender, history } = await requestAtFirstLender(ws);
     const rotaBuilt = history.events.find((e) => e.type === 'RotaBuilt')!;
-    expect((rotaBuilt.data.entries as RotaEntry[]).find((e) => e.position === 1)?.library).toBe(lender);
+    expect((rotaBuilt.data.candidates as { library: string }[])[0]?.library).toBe(lender);
     const dueDate = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const shipment = JSON.stringify({ itemIds: ['ITEM-1'], dueDate, cost: { amount: 10, currency: 'USD' }, trackingId: 'TRK1', sentVia: 'courier' });
 

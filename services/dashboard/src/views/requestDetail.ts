@@ -182,7 +182,7 @@ export function requestDetailView(app: App, requestId: string): View {
               h('td', {}, String(e.position)),
               h('td', {}, e.library),
               h('td', {}, e.status),
-              h('td', {}, e.reason),
+              h('td', {}, e.reason ?? ''),
               h('td', {}, formatTime(e.requestedAt ?? null)),
               h('td', {}, e.lastAnswer ?? '—'),
               h('td', {}, e.outcome ?? (e.position === current ? 'current' : '—')),

@@ -1,4 +1,5 @@
-import type { Actor, Effect, EventMetadata, JsonObject, StoredEvent } from '@interlend/engine';
+import { currentVersion, type Actor, type Effect, type EventMetadata, type JsonObject, type StoredEvent } from '@interlend/engine';
+import { illEventSchemas } from '../../upcasters';
 
 /**
  * Stored ILL events written by hand for projection tests: the metadata (state names, effects) is
@@ -18,7 +19,6 @@ const SYSTEM: Actor = { id: 'system', role: 'system' };
 export class EventLog {
   readonly events: StoredEvent[] = [];
   private readonly revisions = new Map<string, number>();
-  private readonly states = new Map<string, string>();
 
   append(streamId: string, type: string, data: JsonObject, options: { time: string; stateAfter: string; actor?: Actor; effects?: Effect[]; workflow?: string; commandType?: string }): StoredEvent {
     const revision = (this.revisions.get(streamId) ?? -1) + 1;
@@ -30,11 +30,10 @@ export class EventLog {
       commandType: options.commandType ?? type,
       actor: { ...(options.actor ?? SYSTEM) },
       time: options.time,
-      stateBefore: this.states.get(streamId) ?? 'new',
       stateAfter: options.stateAfter,
       effects: options.effects ?? [],
+      v: currentVersion(illEventSchemas, type),
     };
-    this.states.set(streamId, options.stateAfter);
     const event: StoredEvent = { id: `event-${position}`, streamId, revision, position, type, data, metadata };
     this.events.push(event);
     return event;
