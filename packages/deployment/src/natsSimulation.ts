@@ -66,7 +66,16 @@ export async function natsSimulationEngine(options: NatsSimulationOptions): Prom
       if (Date.now() > deadline) throw new StoreError(`the workers did not carry out the effects up to position ${head} within ${timeoutMs} ms (at ${done})`, { head, done });
       await sleep(wait);
     }
-    const last = (await jsm.streams.info(effectsStream)).state.last_seq;
+    // The stream's last sequence, asked again while a cluster elects the stream's new leader.
+    let last: number | undefined;
+    while (last === undefined) {
+      try {
+        last = (await jsm.streams.info(effectsStream)).state.last_seq;
+      } catch (error) {
+        if (Date.now() > deadline) throw new StoreError(`cannot read the effects stream ${effectsStream}: ${(error as Error)?.message ?? String(error)}`, { stream: effectsStream }, { cause: error });
+        await sleep(250);
+      }
+    }
     // The consumer delivers them; one that stalls (its server lost while a cluster elects a new
     // leader) is passed by reading the missing messages by sequence. Duplicates are dropped by
     // effect id in `settle`.

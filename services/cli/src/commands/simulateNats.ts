@@ -61,7 +61,8 @@ export async function simulateThroughNats(io: CliIo, run: NatsSimulationRun): Pr
 
 /** Deletes the streams and the lease bucket of a prefix that was the run's own. */
 async function removeStreams(nc: Awaited<ReturnType<typeof connect>>, settings: NatsSettings): Promise<void> {
-  const jsm = await jetstreamManager(nc);
+  // A cluster that lost a server during the run may still be electing leaders: a longer timeout.
+  const jsm = await jetstreamManager(nc, { timeout: 15_000 });
   for (const config of streamConfigs(settings)) await jsm.streams.delete(config.name).catch(() => false);
   await new Kvm(nc).open(subjectsOf(settings).leaseBucket).then((kv) => kv.destroy()).catch(() => false);
 }
