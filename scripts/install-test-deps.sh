@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the servers and tools the tests start themselves, when they are
-# missing: nats-server, the PostgreSQL 15 server (run by the tests as the unprivileged postgres user), Debian's chromium (the dashboard's
-# browser test drives /usr/bin/chromium through playwright-core, which downloads no browser). Safe to run again; needs root (or sudo) only when something is missing.
+# missing: nats-server; the PostgreSQL 15 server (run by the tests as the unprivileged postgres
+# user); Debian's chromium (the dashboard's browser test drives /usr/bin/chromium through
+# playwright-core, which downloads no browser). Safe to run again; needs root (or sudo) only when
+# something is missing.
 set -euo pipefail
 missing=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
