@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { ManualClock, WorkflowRuntime, systemClock, uuidV7Ids, type BackgroundProblem, type Clock, type DocWrite, type EventStore, type ReadModelStore } from '@interlend/engine';
+import { ManualClock, WorkflowRuntime, singleFlight, systemClock, uuidV7Ids, type BackgroundProblem, type Clock, type DocWrite, type EventStore, type ReadModelStore } from '@interlend/engine';
 import { DIRECTORY_STREAM, Directory, RequestParties, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, type IllServices } from '@interlend/ill';
 import {
   CommandConsumer,
@@ -203,28 +203,6 @@ function illEffectHandlers(nc: NatsConnection, settings: NatsSettings, handler: 
   };
 }
 
-/**
- * `work` run by one caller at a time: a call while a pass runs waits for one more pass after it
- * (the log may have grown since the running pass began), and calls that arrive meanwhile share it.
- */
-function singleFlight(work: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> => {
-    running = work().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  return () => {
-    if (!running) return start();
-    next ??= running.catch(() => undefined).then(() => {
-      next = undefined;
-      return start();
-    });
-    return next;
-  };
-}
 
 /** Libraries a read-model write concerns, from its index values (`borrower:X`, `lender:X`, `library:X`). */
 function newsParties(_projection: string, write: DocWrite): string[] {

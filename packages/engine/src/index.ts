@@ -35,6 +35,7 @@ export { verifyChain, verifyStreamEvents, logDigest, describeEvent, LOG_DIGEST_F
 export type { ChainAnchor, ChainFailure, ChainProblem, ChainReport, StreamHead, VerifyChainOptions } from './eventStore/verifyChain';
 export { InMemoryReadModelStore, validateCommit, compareCodePoints, docToJson } from './projections/inMemoryReadModelStore';
 export { WorkflowRuntime } from './runtime/workflowRuntime';
+export { singleFlight } from './runtime/singleFlight';
 export type { WorkflowRuntimeOptions, BackgroundProblem } from './runtime/workflowRuntime';
 export { OverlayReadModelStore } from './projections/overlayReadModelStore';
 export { advanceCheckpoint } from './projections/advanceCheckpoint';

@@ -23,7 +23,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { WorkflowRuntime, systemClock, uuidV7Ids, type CommandInput } from '@interlend/engine';
+import { WorkflowRuntime, singleFlight, systemClock, uuidV7Ids, type CommandInput } from '@interlend/engine';
 import { ApiKeys, openEmbedded, type ApiRole, type IllRuntime } from '@interlend/deployment';
 import { Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, saveDirectory, type IllServices } from '@interlend/ill';
 import { startServer } from './serve';
@@ -122,20 +122,6 @@ const removeDb = (file: string) => {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
 };
 
-/** `work` one caller at a time; calls meanwhile share one more pass after it (the worker's settle). */
-function singleFlight(work: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> => (running = work().finally(() => (running = undefined)));
-  return () => {
-    if (!running) return start();
-    next ??= running.catch(() => undefined).then(() => {
-      next = undefined;
-      return start();
-    });
-    return next;
-  };
-}
 
 /**
  * The engine in this process, wired as the embedded default. 'worker': `handler.handle`, the

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { WorkflowRuntime, systemClock, uuidV7Ids, type CommandInput } from '@interlend/engine';
+import { WorkflowRuntime, singleFlight, systemClock, uuidV7Ids, type CommandInput } from '@interlend/engine';
 import { Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, saveDirectory, type IllServices } from '@interlend/ill';
 import { sampleDirectoryJson, sampleRequest, sampleShipment } from '@interlend/ill/testing';
 import { NatsCommandBus, connectNats } from '@interlend/nats';
@@ -103,20 +103,6 @@ async function freshDb(): Promise<string> {
   return file;
 }
 
-/** `work` one caller at a time; calls meanwhile share one more pass after it (the worker's settle). */
-function singleFlight(work: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> => (running = work().finally(() => (running = undefined)));
-  return () => {
-    if (!running) return start();
-    next ??= running.catch(() => undefined).then(() => {
-      next = undefined;
-      return start();
-    });
-    return next;
-  };
-}
 
 /** The engine in this process, wired as the embedded default (app.ts), settling like a worker. */
 async function inProcess(): Promise<Measured> {

@@ -8,6 +8,7 @@ import type { IdGenerator } from '../ports/ids';
 import { ProjectionRunner, type CatchUpOptions } from '../projections/projectionRunner';
 import type { Projection, ReadModelStore } from '../projections/types';
 import { TimerWorker, type TimerRun } from '../timers/timerWorker';
+import { singleFlight } from './singleFlight';
 import type { CommandInput, WorkflowDefinition } from '../workflow/types';
 
 export interface WorkflowRuntimeOptions<M extends AnyStateMachine, S> {
@@ -73,33 +74,13 @@ export class WorkflowRuntime<M extends AnyStateMachine = AnyStateMachine, S = un
     return result;
   }
 
-  private settling: Promise<boolean> | undefined;
-  private nextSettle: Promise<boolean> | undefined;
-
   /**
-   * `settleQuietly`, shared by the commands that finish while one is running: a caller waits for a
-   * pass that starts after its command committed (the running one may have read the log before),
-   * and every caller that arrives meanwhile shares that one next pass. So N commands in flight
+   * `settleQuietly`, shared by the commands that finish while one is running (`singleFlight`): a
+   * caller waits for a pass that started after its command committed, so N commands in flight
    * cost about two passes, not N colliding ones, and each still returns only once the read models
    * include it.
    */
-  private settleAfterCommit(): Promise<boolean> {
-    const start = (): Promise<boolean> => {
-      const pass = this.settleQuietly().finally(() => {
-        if (this.settling === pass) this.settling = undefined;
-      });
-      this.settling = pass;
-      return pass;
-    };
-    if (!this.settling) return start();
-    this.nextSettle ??= this.settling
-      .catch(() => false)
-      .then(() => {
-        this.nextSettle = undefined;
-        return start();
-      });
-    return this.nextSettle;
-  }
+  private readonly settleAfterCommit = singleFlight(() => this.settleQuietly());
 
   /** Runs pending effects (until none are left: an effect may send commands) and catches up the projections. Throws what fails. */
   async settle(options: CatchUpOptions = {}): Promise<void> {
