@@ -1,18 +1,37 @@
 import type { Pool, PoolClient } from 'pg';
-import { ConcurrencyError, docToJson, validateCommit } from '@interlend/engine';
+import { compareCodePoints, ConcurrencyError, docToJson, validateCommit, validateQuery } from '@interlend/engine';
 import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
 import { toStoreError } from './errors';
 
 type Checkpoint = { readonly expected: number; readonly next: number };
 type DocRow = [key: string, doc: string];
 
-const RANGED = (filter: string, from = '>=', to = '<'): string =>
-  `SELECT d.key, d.doc
-   FROM (SELECT key, min(value) AS v FROM read_model_index WHERE projection = $1 AND value ${from} $2 AND value ${to} $3 GROUP BY key) r
-   JOIN read_model_docs d ON d.projection = $1 AND d.key = r.key${filter}
-   ORDER BY r.v, r.key LIMIT $4`;
+/**
+ * The document of index row `i`, looked up by its primary key row by row: a correlated scalar
+ * subquery is never turned into a join, so the planner cannot choose to hash every document.
+ */
+const DOC_OF_I = '(SELECT d.doc FROM read_model_docs d WHERE d.projection = $1 AND d.key = i.key)';
 
-const BOTH_FILTER = ' AND EXISTS (SELECT 1 FROM read_model_index j WHERE j.projection = $1 AND j.key = r.key AND j.value = $5)';
+/**
+ * A range walk: the index's primary key (projection, value, key) read in order from the range's
+ * start (or just after the cursor), each document at its lowest value in the range only (a
+ * per-row probe of that document's own rows through read_model_index_by_key), stopping at the
+ * limit: the earliest of n deadlines costs O(log n), with no Sort, no aggregate over the range,
+ * and no hash of the documents. The probes are correlated scalar subqueries on purpose (an
+ * EXISTS or a join may be planned as a hash over every row, which reads everything).
+ * Parameters: $1 projection, $2 from, $3 to, $4 limit, then the cursor ($5 value, $6 key) and the
+ * exact index value, when given.
+ */
+const RANGED = (range: { fromOp: string; toOp: string }, after: boolean, both: boolean): string => {
+  const filter = [
+    after ? ' AND (i.value, i.key) > ($5, $6)' : '',
+    both ? ` AND (SELECT true FROM read_model_index e WHERE e.projection = $1 AND e.key = i.key AND e.value = $${after ? 7 : 5}) IS NOT NULL` : '',
+  ].join('');
+  return `SELECT i.key, ${DOC_OF_I} FROM read_model_index i
+   WHERE i.projection = $1 AND i.value ${range.fromOp} $2 AND i.value ${range.toOp} $3${filter}
+     AND i.value = (SELECT min(j.value) FROM read_model_index j WHERE j.projection = $1 AND j.key = i.key AND j.value ${range.fromOp} $2)
+   ORDER BY i.value, i.key LIMIT $4`;
+};
 
 /**
  * A range [from, to) whose bounds PostgreSQL can take: text cannot hold U+0000, and callers use it
@@ -42,10 +61,9 @@ const SQL = {
   insertIndex: `INSERT INTO read_model_index (projection, value, key) SELECT $1, v, k FROM unnest($2::text[], $3::text[]) AS u(v, k)
                 ON CONFLICT DO NOTHING`,
   queryAll: 'SELECT key, doc FROM read_model_docs WHERE projection = $1 ORDER BY key LIMIT $2',
-  queryIndex: `SELECT d.key, d.doc FROM read_model_index i JOIN read_model_docs d ON d.projection = i.projection AND d.key = i.key
-               WHERE i.projection = $1 AND i.value = $2 ORDER BY i.key LIMIT $3`,
-  queryRange: RANGED(''),
-  queryBoth: RANGED(BOTH_FILTER),
+  queryIndex: `SELECT i.key, ${DOC_OF_I} FROM read_model_index i WHERE i.projection = $1 AND i.value = $2 ORDER BY i.key LIMIT $3`,
+  queryAllAfter: 'SELECT key, doc FROM read_model_docs WHERE projection = $1 AND key > $3 ORDER BY key LIMIT $2',
+  queryIndexAfter: `SELECT i.key, ${DOC_OF_I} FROM read_model_index i WHERE i.projection = $1 AND i.value = $2 AND i.key > $4 ORDER BY i.key LIMIT $3`,
   projections: 'SELECT projection FROM checkpoints UNION SELECT DISTINCT projection FROM read_model_docs ORDER BY 1',
 };
 
@@ -117,19 +135,33 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
-    const limit = query.limit === undefined ? null : Math.max(0, query.limit);
-    const { index } = query;
-    const indexRange = query.indexRange && rangeWithoutNul(query.indexRange);
-    const [text, values] =
-      index !== undefined && indexRange
-        ? [indexRange.exact ? SQL.queryBoth : RANGED(BOTH_FILTER, indexRange.fromOp, indexRange.toOp), [projection, indexRange.from, indexRange.to, limit, index]]
-        : index !== undefined
-          ? [SQL.queryIndex, [projection, index, limit]]
-          : indexRange
-            ? [indexRange.exact ? SQL.queryRange : RANGED('', indexRange.fromOp, indexRange.toOp), [projection, indexRange.from, indexRange.to, limit]]
-            : [SQL.queryAll, [projection, limit]];
+    const [text, values] = this.statement(projection, query);
     const rows = await this.rows<DocRow>(text, values, `query of '${projection}' failed`);
     return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));
+  }
+
+  /** PostgreSQL's plan for `query`, run: EXPLAIN (ANALYZE, FORMAT JSON), for checking that it walks an index and stops at the limit. */
+  async explain(projection: string, query: DocQuery = {}): Promise<unknown> {
+    const [text, values] = this.statement(projection, query);
+    const rows = await this.rows<[unknown]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values, `plan of '${projection}' failed`);
+    return rows[0]?.[0];
+  }
+
+  private statement(projection: string, query: DocQuery): [string, unknown[]] {
+    validateQuery(query);
+    const limit = query.limit === undefined ? null : Math.max(0, query.limit);
+    const { index, after } = query;
+    if (query.indexRange) {
+      const range = rangeWithoutNul(query.indexRange);
+      // A cursor before the range starts it from its beginning.
+      const resume = after !== undefined && compareCodePoints(after.value!, query.indexRange.from) >= 0;
+      const values: unknown[] = [projection, range.from, range.to, limit];
+      if (resume) values.push(after.value, after.key);
+      if (index !== undefined) values.push(index);
+      return [RANGED(range, resume, index !== undefined), values];
+    }
+    if (index !== undefined) return after ? [SQL.queryIndexAfter, [projection, index, limit, after.key]] : [SQL.queryIndex, [projection, index, limit]];
+    return after ? [SQL.queryAllAfter, [projection, limit, after.key]] : [SQL.queryAll, [projection, limit]];
   }
 
   async reset(projection: string): Promise<void> {

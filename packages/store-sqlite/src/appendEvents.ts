@@ -1,5 +1,5 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { checkExpectedRevision, ConcurrencyError, eventHash, GENESIS_HASH, isInterlendError, StoreError, ValidationError } from '@interlend/engine';
+import { canonicalJson, checkExpectedRevision, ConcurrencyError, eventHash, eventHashInputOfTexts, GENESIS_HASH, isInterlendError, StoreError, ValidationError } from '@interlend/engine';
 import type { AppendResult, ExpectedRevision, JsonObject, NewEvent } from '@interlend/engine';
 import { nodeSha256Hex } from './nodeSha256';
 
@@ -9,10 +9,9 @@ type AppendFn = (streamId: string, events: readonly NewEvent[], expectedRevision
 export interface EventStatements {
   readonly db: Database;
   readonly streamRevision: Statement<[string], number>;
-  /** The stream's revision and head hash (what the next event links to), as an array. */
+  /** The stream's revision and head hash (what the next event links to), as an array: its last row along the (stream_id, revision) index. */
   readonly streamHead: Statement<[string], [revision: number, hash: string | null]>;
   readonly insertEvent: Statement<[string, number, string, string, string, string, string, string]>;
-  readonly upsertStream: Statement<[string, number, string]>;
   readonly head: Statement<[], number | null>;
   /** Rows as arrays: position, stream_id, revision, event_id, type, data, metadata, previous_hash, hash. */
   readonly readAll: Statement<[number, number], EventRow>;
@@ -31,13 +30,10 @@ export function eventStatements(db: Database): EventStatements {
   const columns = 'position, stream_id, revision, event_id, type, data, metadata, previous_hash, hash';
   const s = {
     db,
-    streamRevision: db.prepare<[string], number>('SELECT revision FROM streams WHERE stream_id = ?').pluck(),
-    streamHead: db.prepare<[string], [number, string | null]>('SELECT revision, hash FROM streams WHERE stream_id = ?').raw(true),
+    streamRevision: db.prepare<[string], number>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck(),
+    streamHead: db.prepare<[string], [number, string | null]>('SELECT revision, hash FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').raw(true),
     insertEvent: db.prepare<[string, number, string, string, string, string, string, string]>(
       'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    upsertStream: db.prepare<[string, number, string]>(
-      'INSERT INTO streams (stream_id, revision, hash) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash',
     ),
     head: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
     readAll: db.prepare<[number, number], EventRow>(`SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
@@ -51,18 +47,18 @@ export function eventStatements(db: Database): EventStatements {
     checkExpectedRevision(streamId, expectedRevision, current);
     let revision = current;
     let position = 0;
-    // The chain: each event links to the stream's head hash (kept in `streams`, so no extra lookup).
+    // The chain: each event links to the stream's head hash (read with the revision, from the stream's last row).
     let previousHash = head?.[1] ?? GENESIS_HASH;
     for (const event of events) {
       revision++;
+      // The canonical texts are both what is stored and what is hashed: one serialization each.
       const data = toJson(event.data, 'data');
       const metadata = toJson(event.metadata, 'metadata');
-      const hash = chainHash(previousHash, streamId, revision, event);
+      const hash = nodeSha256Hex(eventHashInputOfTexts(previousHash, { streamId, revision, id: event.id, type: event.type }, data, metadata));
       const { lastInsertRowid } = s.insertEvent.run(streamId, revision, event.id, event.type, data, metadata, previousHash, hash);
       position = Number(lastInsertRowid);
       previousHash = hash;
     }
-    s.upsertStream.run(streamId, revision, previousHash);
     return { nextExpectedRevision: revision, lastPosition: position };
   });
   const statements: EventStatements = { ...s, append };
@@ -79,9 +75,15 @@ export function chainHash(previousHash: string, streamId: string, revision: numb
   return eventHash(previousHash, { streamId, revision, id: event.id, type: event.type, data: event.data, metadata: event.metadata }, nodeSha256Hex);
 }
 
+/**
+ * The stored text of an event's data or metadata: its canonical JSON (`canonicalJson`: members
+ * sorted by name, as the hash chain takes it), which parses to the same value as JSON.stringify's
+ * text. Since schema 4, so the append serializes each once instead of twice (measured in
+ * docs/benchmarks.md, "Append path"); events written before keep their text.
+ */
 function toJson(value: JsonObject, field: string): string {
   try {
-    return JSON.stringify(value);
+    return canonicalJson(value);
   } catch (error) {
     throw new ValidationError(`event ${field} is not JSON: ${(error as Error).message}`, { issues: [{ path: field, message: 'not serializable as JSON' }] }, { cause: error });
   }
@@ -89,10 +91,11 @@ function toJson(value: JsonObject, field: string): string {
 
 /**
  * The one SQL path of an append, used by SqliteEventStore and by `rawAppendBaseline`: in one
- * BEGIN IMMEDIATE transaction, read the stream's revision and head hash, check the expectation,
- * insert the events each chained to the one before (`chainHash`), and record the new revision and
- * head hash. Holding the write lock from the first read means two connections (or processes)
- * cannot both pass the check for the same revision, nor link two events to the same head.
+ * BEGIN IMMEDIATE transaction, read the stream's revision and head hash (its last row along the
+ * (stream_id, revision) index), check the expectation, and insert the events each chained to the
+ * one before (the chain hash), storing the canonical texts hashed; the inserted rows are the new
+ * revision and head. Holding the write lock from the first read means two connections (or
+ * processes) cannot both pass the check for the same revision, nor link two events to the same head.
  */
 export function appendEvents(statements: EventStatements, streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): AppendResult {
   try {
@@ -123,7 +126,7 @@ function toAppendError(error: unknown, streamId: string, events: readonly NewEve
     });
   }
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    // (stream_id, revision) taken: another writer got there first (cannot happen while `streams` is consistent).
+    // (stream_id, revision) taken: another writer got there first (cannot happen while the write lock is held from the read).
     return new ConcurrencyError(`stream '${streamId}' moved on during the append; nothing was appended`, { streamId, reason: message });
   }
   return toStoreError(error, `append to '${streamId}' failed`);

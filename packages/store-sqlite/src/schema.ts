@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '@interlend/engine';
 import { backfillHashChain } from './backfillHashChain';
+import { migrateEventLogToV4 } from './eventLogV4';
 
 /** One step of the schema: `up` takes a database at `version - 1` to `version`, inside the migration transaction. */
 export interface Migration {
@@ -96,6 +97,13 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE streams ADD COLUMN hash TEXT;
       `);
       backfillHashChain(db);
+    },
+  },
+  {
+    version: 4,
+    description: 'a leaner event log: position is the rowid without AUTOINCREMENT (guarded by append-only triggers), no streams table (revision and head hash from the (stream_id, revision) index); events copied as they are',
+    up: (db) => {
+      migrateEventLogToV4(db);
     },
   },
 ];

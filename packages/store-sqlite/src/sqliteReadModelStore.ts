@@ -1,11 +1,12 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { docToJson, ConcurrencyError, StoreError, validateCommit } from '@interlend/engine';
+import { compareCodePoints, docToJson, ConcurrencyError, lowestInRange, StoreError, validateCommit, validateQuery } from '@interlend/engine';
 import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
 import { toStoreError } from './appendEvents';
 import { migrate } from './schema';
 
 type Checkpoint = { readonly expected: number; readonly next: number };
 type DocRow = [key: string, doc: string];
+type IndexRow = [value: string, key: string, doc: string, idx: string | null];
 
 /** The tables of one projection's read model: `rm_<id>_docs` and `rm_<id>_index`. */
 function readModelTables(id: number): { docs: string; index: string } {
@@ -24,9 +25,29 @@ interface TableStatements {
   readonly insertIndex: Statement<[string, string]>;
   readonly deleteIndex: Statement<[string, string]>;
   readonly queryAll: Statement<[number], DocRow>;
+  readonly queryAllAfter: Statement<[string, number], DocRow>;
   readonly queryIndex: Statement<[string, number], DocRow>;
-  readonly queryRange: Statement<[string, string, number], DocRow>;
-  readonly queryBoth: Statement<[string, string, string, number], DocRow>;
+  readonly queryIndexAfter: Statement<[string, string, number], DocRow>;
+  readonly walkRange: Statement<[string, string], IndexRow>;
+  readonly walkRangeAfter: Statement<[string, string, string], IndexRow>;
+}
+
+/** The SQL of the read statements, for `queryPlan`. */
+function querySql(id: number) {
+  const { docs, index } = readModelTables(id);
+  // Every read walks an index in order and stops at the limit: the documents' key index, or the
+  // index table's primary key (value, key). A range walk reads (value, key) rows in order; the
+  // code passes over a document's rows other than its lowest value in the range and stops as soon
+  // as it has `limit` documents, so finding the earliest of n deadlines reads O(log n) pages.
+  const walk = `SELECT i.value, i.key, d.doc, d.idx FROM ${index} i JOIN ${docs} d ON d.key = i.key`;
+  return {
+    queryAll: `SELECT key, doc FROM ${docs} ORDER BY key LIMIT ?`,
+    queryAllAfter: `SELECT key, doc FROM ${docs} WHERE key > ? ORDER BY key LIMIT ?`,
+    queryIndex: `SELECT d.key, d.doc FROM ${index} i JOIN ${docs} d ON d.key = i.key WHERE i.value = ? ORDER BY i.key LIMIT ?`,
+    queryIndexAfter: `SELECT d.key, d.doc FROM ${index} i JOIN ${docs} d ON d.key = i.key WHERE i.value = ? AND i.key > ? ORDER BY i.key LIMIT ?`,
+    walkRange: `${walk} WHERE i.value >= ? AND i.value < ? ORDER BY i.value, i.key`,
+    walkRangeAfter: `${walk} WHERE (i.value, i.key) > (?, ?) AND i.value < ? ORDER BY i.value, i.key`,
+  };
 }
 
 /**
@@ -128,21 +149,69 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
-    const limit = query.limit === undefined ? -1 : Math.max(0, query.limit);
+    validateQuery(query);
+    const limit = query.limit === undefined ? Infinity : Math.max(0, query.limit);
     const { index, indexRange } = query;
     return this.read(() => {
       const s = this.tables(projection);
-      if (!s) return [];
-      const rows =
-        index !== undefined && indexRange
-          ? s.queryBoth.all(indexRange.from, indexRange.to, index, limit)
-          : index !== undefined
-            ? s.queryIndex.all(index, limit)
-            : indexRange
-              ? s.queryRange.all(indexRange.from, indexRange.to, limit)
-              : s.queryAll.all(limit);
-      return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));
+      if (!s || limit === 0) return [];
+      if (!indexRange) {
+        const sqlLimit = limit === Infinity ? -1 : limit;
+        const after = query.after?.key;
+        const rows =
+          index !== undefined
+            ? after === undefined
+              ? s.queryIndex.all(index, sqlLimit)
+              : s.queryIndexAfter.all(index, after, sqlLimit)
+            : after === undefined
+              ? s.queryAll.all(sqlLimit)
+              : s.queryAllAfter.all(after, sqlLimit);
+        this.examined += rows.length;
+        return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));
+      }
+      const found: StoredDoc[] = [];
+      for (const [value, key, doc, idx] of this.walk(s, indexRange, query.after)) {
+        this.examined++;
+        const values = idx === null ? [] : (JSON.parse(idx) as string[]);
+        // A document is listed once, at its lowest value in the range.
+        if (values.length > 1 && lowestInRange(values, indexRange) !== value) continue;
+        if (index !== undefined && !values.includes(index)) continue;
+        found.push({ key, doc: JSON.parse(doc) as Doc });
+        if (found.length >= limit) break;
+      }
+      return found;
     }, `query of '${projection}' failed`);
+  }
+
+  /**
+   * Index entries and documents the queries have read since this handle was opened: a query reads
+   * about what it returns (the contract suite checks it, with `queryPlan`).
+   */
+  examined = 0;
+
+  /** SQLite's plan (EXPLAIN QUERY PLAN details) for the statement `query` runs: no 'USE TEMP B-TREE', no full scan of a range. */
+  queryPlan(projection: string, query: DocQuery = {}): string[] {
+    validateQuery(query);
+    const id = this.run(() => this.tableOf.get(projection), `tables of '${projection}' unavailable`);
+    if (id === undefined) return [];
+    const sql = querySql(id);
+    const { index, indexRange, after } = query;
+    const [text, params]: [string, unknown[]] = indexRange
+      ? rangeResumes(indexRange, after)
+        ? [sql.walkRangeAfter, [after!.value, after!.key, indexRange.to]]
+        : [sql.walkRange, [indexRange.from, indexRange.to]]
+      : index !== undefined
+        ? after
+          ? [sql.queryIndexAfter, [index, after.key, -1]]
+          : [sql.queryIndex, [index, -1]]
+        : after
+          ? [sql.queryAllAfter, [after.key, -1]]
+          : [sql.queryAll, [-1]];
+    return this.run(() => this.db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${text}`).all(...params).map((row) => row.detail), `plan of '${projection}' failed`);
+  }
+
+  private walk(s: TableStatements, range: { readonly from: string; readonly to: string }, after: DocQuery['after']): IterableIterator<IndexRow> {
+    return rangeResumes(range, after) ? s.walkRangeAfter.iterate(after!.value!, after!.key, range.to) : s.walkRange.iterate(range.from, range.to);
   }
 
   async reset(projection: string): Promise<void> {
@@ -230,11 +299,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
 function prepareTables(db: Database, id: number): TableStatements {
   const { docs, index } = readModelTables(id);
-  // A range scan returns documents in the order of their lowest index value in the range (then
-  // key): the earliest deadline first.
-  const ranged = (filter: string): string =>
-    `SELECT d.key, d.doc FROM (SELECT key, min(value) AS v FROM ${index} WHERE value >= ? AND value < ? GROUP BY key) r
-     JOIN ${docs} d ON d.key = r.key${filter} ORDER BY r.v, r.key LIMIT ?`;
+  const sql = querySql(id);
   return {
     id,
     isEmpty: db.prepare<[], number>(`SELECT NOT EXISTS (SELECT 1 FROM ${docs})`).pluck(),
@@ -247,13 +312,18 @@ function prepareTables(db: Database, id: number): TableStatements {
     deleteDoc: db.prepare<[string]>(`DELETE FROM ${docs} WHERE key = ?`),
     insertIndex: db.prepare<[string, string]>(`INSERT OR IGNORE INTO ${index} (value, key) VALUES (?, ?)`),
     deleteIndex: db.prepare<[string, string]>(`DELETE FROM ${index} WHERE value = ? AND key = ?`),
-    queryAll: db.prepare<[number], DocRow>(`SELECT key, doc FROM ${docs} ORDER BY key LIMIT ?`).raw(true),
+    queryAll: db.prepare<[number], DocRow>(sql.queryAll).raw(true),
+    queryAllAfter: db.prepare<[string, number], DocRow>(sql.queryAllAfter).raw(true),
     // The index's primary key (value, key) yields one value's keys in key order: nothing is sorted.
-    queryIndex: db.prepare<[string, number], DocRow>(`SELECT d.key, d.doc FROM ${index} i JOIN ${docs} d ON d.key = i.key WHERE i.value = ? ORDER BY i.key LIMIT ?`).raw(true),
-    queryRange: db.prepare<[string, string, number], DocRow>(ranged('')).raw(true),
-    queryBoth: db.prepare<[string, string, string, number], DocRow>(ranged(` AND d.key IN (SELECT key FROM ${index} WHERE value = ?)`)).raw(true),
+    queryIndex: db.prepare<[string, number], DocRow>(sql.queryIndex).raw(true),
+    queryIndexAfter: db.prepare<[string, string, number], DocRow>(sql.queryIndexAfter).raw(true),
+    walkRange: db.prepare<[string, string], IndexRow>(sql.walkRange).raw(true),
+    walkRangeAfter: db.prepare<[string, string, string], IndexRow>(sql.walkRangeAfter).raw(true),
   };
 }
+
+/** Whether a range query resumes after its cursor (a cursor before the range starts it from the beginning). */
+const rangeResumes = (range: { readonly from: string }, after: DocQuery['after']): boolean => after !== undefined && compareCodePoints(after.value!, range.from) >= 0;
 
 /** A document's index values as stored in `idx`: a JSON array, or NULL for none. */
 const indexJson = (values: readonly string[] | undefined): string | null => (values && values.length > 0 ? JSON.stringify(values) : null);

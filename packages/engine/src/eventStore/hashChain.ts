@@ -113,8 +113,16 @@ const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringif
  * store writes them), so an event can be hashed straight from what was appended.
  */
 export function eventHashInput(previousHash: string, event: ChainedContent): string {
+  return eventHashInputOfTexts(previousHash, event, canonicalJson(event.data), canonicalJson(event.metadata));
+}
+
+/**
+ * `eventHashInput` from the canonical texts of the data and metadata (`canonicalJson` of each),
+ * for a store that writes those very texts: each is then made once per event (the SQLite store).
+ */
+export function eventHashInputOfTexts(previousHash: string, event: Pick<ChainedContent, 'streamId' | 'revision' | 'id' | 'type'>, dataText: string, metadataText: string): string {
   const head = `[${quote(CHAIN_FORMAT)},${quote(previousHash)},${quote(event.streamId)},${canonicalJson(event.revision)},${quote(event.id)},${quote(event.type)}`;
-  return `${head},${canonicalJson(event.data)},${canonicalJson(event.metadata)}]`;
+  return `${head},${dataText},${metadataText}]`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConcurrencyError } from '../errors';
-import { compareCodePoints, docToJson, validateCommit } from './inMemoryReadModelStore';
+import { compareCodePoints, docToJson, InMemoryReadModelStore, lowestInRange, validateCommit, validateQuery } from './inMemoryReadModelStore';
 import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from './types';
 
 /** The index values of a document of `projection`, as its projection computes them. */
@@ -18,7 +18,11 @@ interface Layer {
   readonly reset: boolean;
   /** A commit reached the overlay (so the projection has a checkpoint here). */
   committed: boolean;
+  /** The overlay's live documents again, in an ordered index: queries walk it and stop at the limit. */
+  readonly live: InMemoryReadModelStore;
 }
+
+const newLayer = (checkpoint: number, reset: boolean): Layer => ({ checkpoint, docs: new Map<string, Change>(), reset, committed: false, live: new InMemoryReadModelStore() });
 
 /**
  * A read-model store that reads through to `base` and keeps every write in memory: the base is
@@ -89,8 +93,9 @@ export class OverlayReadModelStore implements ReadModelStore {
     }
     // Serialize everything first: a write that is not JSON leaves the overlay unchanged.
     const changes = writes.map((w) => [w.key, { json: w.doc === null ? null : docToJson(w.doc, w.key), index: w.doc === null ? [] : [...new Set(w.index ?? [])] }] as const);
-    const layer = this.layers.get(projection) ?? { checkpoint: stored, docs: new Map<string, Change>(), reset: false, committed: false };
+    const layer = this.layers.get(projection) ?? newLayer(stored, false);
     for (const [key, change] of changes) layer.docs.set(key, change);
+    await layer.live.commit(projection, changes.map(([key, change]) => ({ key, doc: change.json === null ? null : (JSON.parse(change.json) as Doc), index: change.index })), { expected: 0, next: 0 });
     layer.checkpoint = checkpoint.next;
     layer.committed = true;
     this.layers.set(projection, layer);
@@ -99,37 +104,35 @@ export class OverlayReadModelStore implements ReadModelStore {
   async query(projection: string, query: DocQuery = {}): Promise<StoredDoc[]> {
     const layer = this.layers.get(projection);
     if (!layer) return this.base.query(projection, query);
-    const { index, indexRange, limit } = query;
-    const inRange = (values: readonly string[]): string | undefined => {
-      if (!indexRange) return '';
-      let lowest: string | undefined;
-      for (const v of values) {
-        if (compareCodePoints(v, indexRange.from) >= 0 && compareCodePoints(v, indexRange.to) < 0 && (lowest === undefined || compareCodePoints(v, lowest) < 0)) lowest = v;
-      }
-      return lowest;
-    };
+    validateQuery(query);
+    const { index, indexRange, limit, after } = query;
+    const orderOf = (values: readonly string[]): string => (indexRange ? (lowestInRange(values, indexRange) ?? indexRange.from) : '');
+    // Both sides walk their own index and stop at the limit; the overlay's keys may hide as many
+    // of the base's documents, so the base is asked for that many more.
+    const wanted = limit === undefined ? undefined : Math.max(0, limit) + layer.docs.size;
     const matches: { key: string; doc: Doc; order: string }[] = [];
+    for (const { key, doc } of await layer.live.query(projection, query)) matches.push({ key, doc, order: orderOf(layer.docs.get(key)!.index) });
     if (!layer.reset) {
-      for (const { key, doc } of await this.base.query(projection, { index, indexRange })) {
+      for (const { key, doc } of await this.base.query(projection, { index, indexRange, after, limit: wanted })) {
         if (layer.docs.has(key)) continue;
         // The base matched it, so one of its index values is in the range: find the lowest.
-        matches.push({ key, doc, order: inRange(this.indexOf(projection, doc, key)) ?? indexRange?.from ?? '' });
+        matches.push({ key, doc, order: orderOf(this.indexOf(projection, doc, key)) });
       }
-    }
-    for (const [key, change] of layer.docs) {
-      if (change.json === null) continue;
-      if (index !== undefined && !change.index.includes(index)) continue;
-      const order = inRange(change.index);
-      if (order === undefined) continue;
-      matches.push({ key, doc: JSON.parse(change.json) as Doc, order });
     }
     matches.sort((a, b) => (indexRange ? compareCodePoints(a.order, b.order) : 0) || compareCodePoints(a.key, b.key));
     const selected = limit === undefined ? matches : matches.slice(0, Math.max(0, limit));
     return selected.map(({ key, doc }) => ({ key, doc }));
   }
 
+  /** Index entries the overlay's own layers have read in queries (see InMemoryReadModelStore.examined). */
+  get examined(): number {
+    let sum = 0;
+    for (const layer of this.layers.values()) sum += layer.live.examined;
+    return sum;
+  }
+
   async reset(projection: string): Promise<void> {
-    this.layers.set(projection, { checkpoint: 0, docs: new Map(), reset: true, committed: false });
+    this.layers.set(projection, newLayer(0, true));
   }
 
   async projections(): Promise<string[]> {

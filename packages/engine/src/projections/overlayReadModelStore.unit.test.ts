@@ -4,10 +4,20 @@ import { InMemoryReadModelStore } from './inMemoryReadModelStore';
 import { OverlayReadModelStore } from './overlayReadModelStore';
 import type { Doc, DocQuery, DocWrite, ReadModelStore } from './types';
 
-readModelStoreContract('OverlayReadModelStore over an empty store', async () => ({
-  store: new OverlayReadModelStore(new InMemoryReadModelStore()),
-  cleanup: async () => undefined,
-}));
+readModelStoreContract('OverlayReadModelStore over an empty store', async () => {
+  const base = new InMemoryReadModelStore();
+  const store = new OverlayReadModelStore(base);
+  return {
+    store,
+    // Entries read by the overlay's layers and by the base it reads through to.
+    overreads: async (projection, query) => {
+      const before = store.examined + base.examined;
+      const answer = await store.query(projection, query);
+      return store.examined + base.examined - before > answer.length + 1;
+    },
+    cleanup: async () => undefined,
+  };
+});
 
 /** Documents whose index values are a function of the document, as a projection's are. */
 const indexOf = (doc: Doc): string[] => ((doc as { tags?: string[] }).tags ?? []).slice();
@@ -31,6 +41,10 @@ const queries: DocQuery[] = [
   { indexRange: { from: 'due:', to: 'due;' } },
   { indexRange: { from: 'due:', to: 'due:2026-01-02\u0000' }, limit: 3 },
   { indexRange: { from: 'lib:B', to: 'lib:D' } },
+  { after: { key: 'k15' }, limit: 4 },
+  { index: 'lib:A', after: { key: 'k12' }, limit: 2 },
+  { indexRange: { from: 'due:', to: 'due;' }, after: { value: 'due:2026-01-02', key: 'k12' }, limit: 3 },
+  { indexRange: { from: 'due:', to: 'lib;' }, after: { value: 'due:2026-01-03', key: 'k3' } },
 ];
 
 async function snapshot(store: ReadModelStore): Promise<unknown> {

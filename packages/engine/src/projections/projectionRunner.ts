@@ -31,7 +31,19 @@ export interface CatchUpOptions {
    * fewer writes of documents that change again (a rebuild writes each document about once).
    */
   readonly flushDocs?: number;
+  /**
+   * Documents (and keys known to have none) each projection keeps cached between commits. Past
+   * it, the least recently written clean ones are dropped after a commit (they are read again from
+   * the store when an event touches them), so a catch-up's memory does not grow with the number
+   * of requests. Default 5,000 (`DEFAULT_CACHE_DOCS`).
+   */
+  readonly cacheDocs?: number;
 }
+
+/** Default of `CatchUpOptions.cacheDocs`: about as many documents as a projection has active requests in a busy network. */
+export const DEFAULT_CACHE_DOCS = 5_000;
+/** Default of `CatchUpOptions.flushDocs`. */
+export const DEFAULT_FLUSH_DOCS = 5_000;
 
 /** A projection's progress inside one catch-up: documents are cached and written behind, with the checkpoint. */
 interface Lane {
@@ -49,8 +61,6 @@ interface Lane {
   empty: boolean;
 }
 
-/** Cached documents kept between commits of one catch-up before the cache is dropped. */
-const CACHE_LIMIT = 200_000;
 
 export interface CatchUpResult {
   readonly events: number;
@@ -81,7 +91,8 @@ export class ProjectionRunner {
     if (projections.length === 0) return { events: 0, position: 0 };
     await this.resetOutdated(projections);
     const batchSize = options.batchSize ?? 1_000;
-    const flushDocs = options.flushDocs ?? 20_000;
+    const flushDocs = options.flushDocs ?? DEFAULT_FLUSH_DOCS;
+    const cacheDocs = options.cacheDocs ?? DEFAULT_CACHE_DOCS;
     const lanes: Lane[] = [];
     for (const p of projections) {
       const at = await this.readModels.checkpoint(p.name);
@@ -105,13 +116,13 @@ export class ProjectionRunner {
       }
       for (const lane of active) {
         lane.applied = last;
-        if (lane.dirty.size >= flushDocs) await this.flush(lane);
+        if (lane.dirty.size >= flushDocs || (lane.docs.size + lane.absent.size > 2 * cacheDocs && lane.dirty.size > 0)) await this.flush(lane, cacheDocs);
       }
       events += inRange.length;
       position = Math.min(...lanes.map((l) => l.applied));
       options.onProgress?.({ position, head, events });
     }
-    for (const lane of lanes) await this.flush(lane);
+    for (const lane of lanes) await this.flush(lane, cacheDocs);
     return { events, position: Math.min(...lanes.map((l) => l.committed)) };
   }
 
@@ -136,7 +147,7 @@ export class ProjectionRunner {
    * Commits the lane's changed documents with its checkpoint, atomically. When another runner
    * committed first, drops what this one applied and takes the other's checkpoint.
    */
-  private async flush(lane: Lane): Promise<void> {
+  private async flush(lane: Lane, cacheDocs: number): Promise<void> {
     if (lane.applied <= lane.committed) return;
     const p = lane.projection;
     const writes: DocWrite[] = [];
@@ -148,11 +159,7 @@ export class ProjectionRunner {
       await this.readModels.commit(p.name, writes, { expected: lane.committed, next: lane.applied });
       lane.committed = lane.applied;
       lane.dirty.clear();
-      if (lane.docs.size + lane.absent.size > CACHE_LIMIT) {
-        lane.docs.clear();
-        lane.absent.clear();
-        lane.empty = false;
-      }
+      evict(lane, cacheDocs);
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
       const at = await this.readModels.checkpoint(p.name);
@@ -236,6 +243,27 @@ export class ProjectionRunner {
   }
 }
 
+/**
+ * Drops the least recently written documents (and absent keys) of a lane whose cache holds more
+ * than `cacheDocs`, down to three quarters of it. Only clean entries are dropped (called after a
+ * commit); a dropped key is loaded again when an event touches it, so the lane no longer holds
+ * every document there is.
+ */
+function evict(lane: Lane, cacheDocs: number): void {
+  let excess = lane.docs.size + lane.absent.size - cacheDocs;
+  if (excess <= 0) return;
+  excess += Math.floor(cacheDocs / 4);
+  lane.empty = false;
+  for (const key of lane.absent) {
+    if (excess-- <= 0) return;
+    lane.absent.delete(key);
+  }
+  for (const key of lane.docs.keys()) {
+    if (excess-- <= 0) return;
+    lane.docs.delete(key);
+  }
+}
+
 /** Applies one event to the lane's cached documents (all of them loaded or known absent). */
 function applyEvent(lane: Lane, stored: StoredEvent): void {
   const p = lane.projection;
@@ -247,6 +275,8 @@ function applyEvent(lane: Lane, stored: StoredEvent): void {
       lane.docs.delete(key);
       lane.absent.add(key);
     } else {
+      // Written last, dropped last: a Map keeps insertion order, so move the key to the end.
+      lane.docs.delete(key);
       lane.docs.set(key, next);
       lane.absent.delete(key);
     }

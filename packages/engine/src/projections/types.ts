@@ -22,6 +22,21 @@ export interface DocQuery {
   /** Documents having an index value v with from <= v < to (string order). */
   readonly indexRange?: { readonly from: string; readonly to: string };
   readonly limit?: number;
+  /**
+   * Resume after this position (paging without OFFSET): only documents after it in the query's
+   * order are returned. Without `indexRange` the position is the last key seen; with it, the last
+   * document's key and its ordering value (its lowest index value inside the range), e.g.
+   * `{ value: 'due:2026-01-02T00:00:00.000Z', key }` for a timer. A store walks its index from
+   * there and stops at `limit`, so a page costs O(log n + limit), not the size of the match.
+   */
+  readonly after?: DocCursor;
+}
+
+/** A position in a query's order: see DocQuery.after. */
+export interface DocCursor {
+  readonly key: string;
+  /** The ordering index value; required when the query has `indexRange`. */
+  readonly value?: string;
 }
 
 /**
@@ -37,7 +52,9 @@ export interface ReadModelStore {
   /**
    * Documents filtered by index when asked: in key order, or, with `indexRange`, in the order of
    * each document's lowest index value inside the range, then key (a due-date index yields the
-   * earliest first).
+   * earliest first). A document is listed once, at that lowest value. Stores answer by walking an
+   * ordered index from the start (or `after`) and stop at `limit`: finding the first of n entries
+   * costs O(log n), never a sort of every match.
    */
   query(projection: string, query?: DocQuery): Promise<StoredDoc[]>;
   /** Drops every document and the checkpoint of `projection`. */

@@ -71,6 +71,20 @@ describe('deadlines', () => {
     expect(await store.readStream('s1')).toHaveLength(2);
   });
 
+  it('fires more due deadlines than one batch of the due-time index holds, each once, and none that is not due', async () => {
+    const { runtime, clock, store } = setup();
+    for (let i = 0; i < 230; i++) await runtime.execute({ commandId: `c${i}`, streamId: `s${String(i).padStart(3, '0')}`, type: 'open', data: { title: 'T' }, actor: author });
+    clock.advance(3_600_000);
+    await runtime.execute({ commandId: 'late', streamId: 'later', type: 'open', data: { title: 'T' }, actor: author });
+    clock.advance(23 * 3_600_000);
+    const run = await runtime.runDueTimers();
+    expect(run).toMatchObject({ fired: 230, refused: 0 });
+    expect((await store.readStream('s229')).map((e) => e.type)).toEqual(['Opened', 'Expired']);
+    expect((await store.readStream('later')).map((e) => e.type)).toEqual(['Opened']);
+    expect((await runtime.timers.pending()).map((t) => t.streamId)).toEqual(['later']);
+    expect((await runtime.runDueTimers()).fired).toBe(0);
+  });
+
   it('applies a deadline fired twice (two workers) once', async () => {
     const a = setup();
     await a.runtime.execute({ commandId: 'c1', streamId: 's1', type: 'open', data: { title: 'T' }, actor: author });
@@ -129,6 +143,33 @@ describe('projection runner', () => {
     const inMemory = projectInMemory(perStream, await store.readAll({ after: 0, maxCount: 10_000 }));
     expect([...inMemory.entries()].map(([key, doc]) => ({ key, doc })).sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual(incremental);
     expect(await readModels.query(perStream.name, { index: 'state:approved' })).toHaveLength(10);
+  });
+
+  it('keeps at most cacheDocs documents between commits, reading dropped ones back, with the same result', async () => {
+    class CountingReadModels extends InMemoryReadModelStore {
+      loaded: string[] = [];
+      override async getMany(projection: string, keys: readonly string[]) {
+        if (projection === perStream.name) this.loaded.push(...keys);
+        return super.getMany(projection, keys);
+      }
+    }
+    const readModels = new CountingReadModels();
+    const { runtime, store } = setup(new InMemoryEventStore(), readModels);
+    // Every stream opened first, then each touched again: the second touch comes after 29 others.
+    for (let i = 0; i < 30; i++) await runtime.handler.handle({ commandId: `o${i}`, streamId: `s${i}`, type: 'open', data: { title: 'T' }, actor: author });
+    for (let i = 0; i < 30; i++) await runtime.handler.handle({ commandId: `m${i}`, streamId: `s${i}`, type: 'comment', data: { text: 'x' }, actor: author });
+    await runtime.runner.rebuild([perStream], { batchSize: 5, cacheDocs: 4 });
+    const bounded = await readModels.query(perStream.name);
+    // The first pass cached s0..s29 (the read model was empty: nothing to load); the cache was cut
+    // to its bound, so the second pass read the dropped documents back from the store.
+    expect(new Set(readModels.loaded).size).toBeGreaterThanOrEqual(20);
+    expect(bounded.every((d) => (d.doc as { events: number }).events === 2)).toBe(true);
+    const inMemory = projectInMemory(perStream, await store.readAll({ after: 0, maxCount: 10_000 }));
+    expect(bounded).toEqual([...inMemory.entries()].map(([key, doc]) => ({ key, doc })).sort((a, b) => (a.key < b.key ? -1 : 1)));
+    readModels.loaded = [];
+    await runtime.runner.rebuild([perStream], { batchSize: 5 });
+    expect(readModels.loaded).toEqual([]); // with the default bound everything stays cached
+    expect(await readModels.query(perStream.name)).toEqual(bounded);
   });
 
   it('verify reports a document that differs from a rebuild', async () => {

@@ -10,7 +10,7 @@
 import type { EventStore, JsonObject, NewEvent, StoredEvent } from '../eventStore/types';
 import { eventHash, GENESIS_HASH } from '../eventStore/hashChain';
 import { verifyChain } from '../eventStore/verifyChain';
-import type { Doc, ReadModelStore } from '../projections/types';
+import type { Doc, DocQuery, ReadModelStore } from '../projections/types';
 
 export interface EventStoreFixture {
   readonly store: EventStore;
@@ -21,6 +21,15 @@ export interface EventStoreFixture {
 export interface ReadModelStoreFixture {
   readonly store: ReadModelStore;
   readonly reopen?: () => Promise<ReadModelStore>;
+  /**
+   * Whether the store answers `query` by reading more index entries than it returns (beyond one
+   * look-ahead) or by sorting them, rather than walking its index in order and stopping at the
+   * limit: from a count of the entries the store read and its query plan (SQLite: a temporary
+   * B-tree; PostgreSQL: a Sort or an aggregate). The contract's cost tests ask it about queries
+   * whose documents have one value each in the range, so an in-order walk reads exactly what it
+   * returns. Every store of this repository answers; a fixture without it skips the cost checks.
+   */
+  readonly overreads?: (projection: string, query: DocQuery) => Promise<boolean>;
   cleanup(): Promise<void>;
 }
 
@@ -619,6 +628,97 @@ export function readModelStoreContract(name: string, factory: () => Promise<Read
         expect(await keysOf('loans', { index: 'borrower:LIB2', limit: 1 })).toEqual(['loan-2']);
         expect(await keysOf('loans', { indexRange: { from: 'due:', to: 'due;' }, limit: 3 })).toEqual(['loan-1', 'loan-2', 'loan-4']);
         expect(await keysOf('loans', { limit: 0 })).toEqual([]);
+      });
+
+      it('pages in key order after a cursor: the pages put together are the whole answer, each document once', async () => {
+        expect(await keysOf('loans', { after: { key: 'loan-1' }, limit: 2 })).toEqual(['loan-10', 'loan-2']);
+        expect(await keysOf('loans', { after: { key: 'loan-10' } })).toEqual(['loan-2', 'loan-3', 'loan-4']);
+        // A cursor need not be a stored key: paging resumes at the next key in order.
+        expect(await keysOf('loans', { after: { key: 'loan-15' } })).toEqual(['loan-2', 'loan-3', 'loan-4']);
+        expect(await keysOf('loans', { after: { key: 'loan-4' } })).toEqual([]);
+        const pages: string[] = [];
+        let after: { key: string } | undefined;
+        for (;;) {
+          const page = await keysOf('loans', { limit: 2, ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          pages.push(...page);
+          after = { key: page[page.length - 1]! };
+        }
+        expect(pages).toEqual(await keysOf('loans'));
+      });
+
+      it('pages one exact index value in key order after a cursor', async () => {
+        await store.commit('loans', [{ key: 'loan-0', doc: { id: 0 }, index: ['borrower:LIB2'] }], { expected: 6, next: 7 });
+        expect(await keysOf('loans', { index: 'borrower:LIB2', limit: 2 })).toEqual(['loan-0', 'loan-2']);
+        expect(await keysOf('loans', { index: 'borrower:LIB2', after: { key: 'loan-2' }, limit: 2 })).toEqual(['loan-4']);
+        expect(await keysOf('loans', { index: 'borrower:LIB2', after: { key: 'loan-4' } })).toEqual([]);
+        expect(await keysOf('loans', { index: 'borrower:LIB1', after: { key: 'loan-0' } })).toEqual(['loan-1', 'loan-3']);
+      });
+
+      it('pages a range after a (value, key) cursor, listing a document with two values in the range once, at its lowest', async () => {
+        const range = { from: 'due:', to: 'due;' };
+        // Order: loan-1 @01, loan-2 @02, loan-4 @02 (its 04 is passed over), loan-3 @03.
+        expect(await keysOf('loans', { indexRange: range, after: { value: 'due:2026-01-02', key: 'loan-2' } })).toEqual(['loan-4', 'loan-3']);
+        expect(await keysOf('loans', { indexRange: range, after: { value: 'due:2026-01-02', key: 'loan-4' }, limit: 1 })).toEqual(['loan-3']);
+        expect(await keysOf('loans', { indexRange: range, after: { value: 'due:2026-01-03', key: 'loan-3' } })).toEqual([]);
+        // A cursor before the range starts the range from its beginning.
+        expect(await keysOf('loans', { indexRange: { from: 'due:2026-01-02', to: 'due;' }, after: { value: 'due:', key: 'zzz' } })).toEqual(['loan-2', 'loan-4', 'loan-3']);
+        expect(await keysOf('loans', { index: 'borrower:LIB2', indexRange: range, after: { value: 'due:2026-01-02', key: 'loan-2' } })).toEqual(['loan-4']);
+        const pages: string[] = [];
+        for (let after: { value: string; key: string } | undefined; ; ) {
+          const page = await store.query('loans', { indexRange: range, limit: 1, ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          const last = page[0]!;
+          pages.push(last.key);
+          after = { key: last.key, value: `due:2026-01-0${String((last.doc as { id: number }).id === 4 ? 2 : (last.doc as { id: number }).id)}` };
+        }
+        expect(pages).toEqual(['loan-1', 'loan-2', 'loan-4', 'loan-3']);
+      });
+
+      it('rejects a range query whose cursor has no value with ValidationError naming query.after.value', async () => {
+        await expect(store.query('loans', { indexRange: { from: 'due:', to: 'due;' }, after: { key: 'loan-1' } })).rejects.toMatchObject({
+          code: 'VALIDATION',
+          message: expect.stringContaining('query.after.value'),
+        });
+      });
+    });
+
+    describe('query cost', () => {
+      const PENDING = 400;
+      const at = (i: number): string => `due:2026-01-01T00:00:${String(i).padStart(4, '0')}`;
+
+      beforeEach(async () => {
+        // Written in reverse so that key order and due order differ from insertion order.
+        const writes = Array.from({ length: PENDING }, (_, n) => PENDING - 1 - n).map((i) => ({ key: `t-${String(PENDING - i).padStart(4, '0')}`, doc: { i }, index: [at(i), `library:L${i % 2}`] }));
+        await store.commit('timers', writes, { expected: 0, next: 1 });
+      });
+
+      it('finds the earliest of many pending deadlines by walking the index, not by sorting every match', async () => {
+        const next: DocQuery = { indexRange: { from: 'due:', to: 'due;' }, limit: 1 };
+        expect(await store.query('timers', next)).toEqual([{ key: `t-${String(PENDING).padStart(4, '0')}`, doc: { i: 0 } }]);
+        if (fixture.overreads) expect(await fixture.overreads('timers', next)).toBe(false);
+      });
+
+      it('takes the due ones up to a time, a batch at a time, without reading the rest', async () => {
+        const due: DocQuery = { indexRange: { from: 'due:', to: `${at(PENDING / 2)}\u0000` }, limit: 5 };
+        expect((await store.query('timers', due)).map((d) => (d.doc as { i: number }).i)).toEqual([0, 1, 2, 3, 4]);
+        const rest: DocQuery = { ...due, after: { value: at(4), key: `t-${String(PENDING - 4).padStart(4, '0')}` } };
+        expect((await store.query('timers', rest)).map((d) => (d.doc as { i: number }).i)).toEqual([5, 6, 7, 8, 9]);
+        if (fixture.overreads) {
+          expect(await fixture.overreads('timers', due)).toBe(false);
+          expect(await fixture.overreads('timers', rest)).toBe(false);
+        }
+      });
+
+      it('pages a large exact index value and the key order without reading past the page', async () => {
+        const byLibrary: DocQuery = { index: 'library:L1', after: { key: 't-0100' }, limit: 3 };
+        expect(await keysOf('timers', byLibrary)).toEqual(['t-0101', 't-0103', 't-0105']);
+        const byKey: DocQuery = { after: { key: 't-0200' }, limit: 2 };
+        expect(await keysOf('timers', byKey)).toEqual(['t-0201', 't-0202']);
+        if (fixture.overreads) {
+          expect(await fixture.overreads('timers', byLibrary)).toBe(false);
+          expect(await fixture.overreads('timers', byKey)).toBe(false);
+        }
       });
     });
 

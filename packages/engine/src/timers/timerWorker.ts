@@ -52,19 +52,33 @@ export class TimerWorker {
     return first ? (first.doc as TimerDoc).at : undefined;
   }
 
-  /** Fires every deadline due at `now` (default: the clock's now), including ones that become due by firing others. */
+  /**
+   * Fires every deadline due at `now` (default: the clock's now), including ones that become due by
+   * firing others. The due ones are read a batch at a time, walking the due-time index from the
+   * earliest (each batch costs O(log n + batch) of n pending deadlines); a pass that fired
+   * something is followed by another from the start, for deadlines its commands scheduled.
+   */
   async runDue(now: Date = this.clock.now()): Promise<TimerRun> {
-    const limit = now.toISOString();
+    const range = { from: 'due:', to: `${dueIndex(now.toISOString())}\u0000` };
     const attempted = new Set<string>();
     const refusals: { timer: TimerDoc; error: string }[] = [];
     let fired = 0;
+    let after: { value: string; key: string } | undefined;
+    let attemptedInPass = 0;
     for (;;) {
       await this.runner.catchUp([timersProjection]);
-      const due = (await this.readModels.query(TIMERS_PROJECTION, { indexRange: { from: 'due:', to: `${dueIndex(limit)}\u0000` } }))
-        .map((d) => d.doc as TimerDoc)
-        .filter((t) => !attempted.has(commandIdOf(t)))
-        .sort(byDue);
-      if (due.length === 0) break;
+      const page = await this.readModels.query(TIMERS_PROJECTION, { indexRange: range, limit: DUE_BATCH, ...(after ? { after } : {}) });
+      const last = page[page.length - 1];
+      if (last) after = { value: dueIndex((last.doc as TimerDoc).at), key: last.key };
+      const due = page.map((d) => d.doc as TimerDoc).filter((t) => !attempted.has(commandIdOf(t)));
+      attemptedInPass += due.length;
+      if (page.length < DUE_BATCH) {
+        // The end of the due ones: another pass from the start if this one tried anything.
+        const triedAny = attemptedInPass > 0;
+        after = undefined;
+        attemptedInPass = 0;
+        if (!triedAny) break;
+      }
       for (const timer of due) {
         const commandId = commandIdOf(timer);
         attempted.add(commandId);
@@ -97,6 +111,9 @@ export class TimerWorker {
     }
   }
 }
+
+/** Due deadlines read per query by `runDue`. */
+const DUE_BATCH = 100;
 
 const commandIdOf = (t: TimerDoc): string => `deadline:${t.streamId}:${t.name}:${t.key}:${t.at}`;
 const byDue = (a: TimerDoc, b: TimerDoc): number => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.streamId < b.streamId ? -1 : 1);

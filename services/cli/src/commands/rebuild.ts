@@ -1,4 +1,4 @@
-import { timersProjection, type Projection } from '@interlend/engine';
+import { DEFAULT_CACHE_DOCS, DEFAULT_FLUSH_DOCS, timersProjection, type Projection } from '@interlend/engine';
 import { illProjections } from '@interlend/ill';
 import { openApp } from '../app';
 import { intFlag, parse } from '../args';
@@ -6,7 +6,7 @@ import { resolveStore, STORE_FLAGS } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { Progress } from '../progress';
 
-const USAGE = 'interlend rebuild [--projection NAME] [--verify] [--batch-size N] [--commit-every N] [--store URL | --db PATH] [--json]';
+const USAGE = 'interlend rebuild [--projection NAME] [--verify] [--batch-size N] [--commit-every N] [--cache-docs N] [--store URL | --db PATH] [--json]';
 
 /** Every read model that can be rebuilt from the log (the effect dispatcher's checkpoint cannot: that would run effects again). */
 export const REBUILDABLE: readonly Projection[] = [...illProjections, timersProjection];
@@ -18,7 +18,7 @@ export const REBUILDABLE: readonly Projection[] = [...illProjections, timersProj
 export async function rebuildCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(
     argv,
-    { projection: { type: 'string' }, verify: { type: 'boolean' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } },
+    { projection: { type: 'string' }, verify: { type: 'boolean' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, 'cache-docs': { type: 'string' }, ...STORE_FLAGS, json: { type: 'boolean' } },
     USAGE,
   );
   if (values.help) {
@@ -28,7 +28,8 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
       'Drops the read models and builds them again from the first event, one pass over the log.',
       '--verify          build each one from zero beside the live one and compare; exit 1 on any difference',
       '--batch-size N    events read per batch (default 1,000)',
-      '--commit-every N  commit once N documents changed (default 20,000; the rest at the end)',
+      `--commit-every N  commit once N documents changed (default ${DEFAULT_FLUSH_DOCS.toLocaleString('en-US')}; the rest at the end)`,
+      `--cache-docs N    documents each projection keeps cached between commits (default ${DEFAULT_CACHE_DOCS.toLocaleString('en-US')}): memory is bounded by it, not by the size of the log`,
       `projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`,
     ];
     return print(io, help.join('\n')), 0;
@@ -36,7 +37,11 @@ export async function rebuildCommand(argv: readonly string[], io: CliIo): Promis
   const chosen = values.projection ? REBUILDABLE.filter((p) => p.name === values.projection) : REBUILDABLE;
   if (!chosen.length) throw new UsageError(`--projection: no projection '${values.projection}'; projections: ${REBUILDABLE.map((p) => p.name).join(', ')}`);
   // Events read per batch, and documents changed before a commit with the checkpoint (the runner's defaults).
-  const tuning = { batchSize: intFlag(values['batch-size'], 'batch-size', 1_000), flushDocs: intFlag(values['commit-every'], 'commit-every', 20_000) };
+  const tuning = {
+    batchSize: intFlag(values['batch-size'], 'batch-size', 1_000),
+    flushDocs: intFlag(values['commit-every'], 'commit-every', DEFAULT_FLUSH_DOCS),
+    cacheDocs: intFlag(values['cache-docs'], 'cache-docs', DEFAULT_CACHE_DOCS),
+  };
   const app = await openApp(resolveStore(io, values), { mustExist: true, mode: 'maintain', warningsTo: io });
   try {
     const runner = app.runtime.runner;

@@ -31,7 +31,8 @@ export async function simulateThroughNats(io: CliIo, run: NatsSimulationRun): Pr
   const nc = await connect(io, run.url, 'interlend-simulate');
   let workers: WorkerProcess[] = [];
   let engine: Awaited<ReturnType<typeof natsSimulationEngine>> | undefined;
-  const db = await openStores(run.store);
+  // Simulations write SQLite at synchronous=NORMAL (docs/storage-sqlite.md), as `simulate` without NATS does.
+  const db = await openStores(run.store, { synchronous: 'normal' });
   try {
     // The streams exist before any worker starts: K workers racing to create replicated streams on a new cluster is slow.
     await ensureStreams(await jetstreamManager(nc, { timeout: 10_000 }), run.settings);

@@ -88,7 +88,8 @@ describe('interlend audit verify', () => {
   it('names an event whose stored data was changed with SQL, exits 1, and history shows that chain broken and the others verified', async () => {
     const ws = copy();
     const target = eventAtRevision3(ws);
-    ws.sql((db) => db.prepare("UPDATE events SET data = json_set(data, '$.note', 'edited') WHERE position = ?").run(target.position));
+    // A tamperer drops the append-only triggers (schema 4) first.
+    ws.sql((db) => db.exec('DROP TRIGGER events_no_update').prepare("UPDATE events SET data = json_set(data, '$.note', 'edited') WHERE position = ?").run(target.position));
 
     const expected = `request ${target.streamId}: event at revision 3 (position ${target.position}, id ${target.id}, ${target.type}) does not match its hash: its content was changed after it was written`;
     const text = await ws.run('audit', 'verify');
@@ -122,8 +123,9 @@ describe('interlend audit verify', () => {
     const anchorFile = ws.writeJson('anchor.json', (await audit(ws)).json);
     const target = eventAtRevision3(ws);
     ws.sql((db) => {
+      // The careful forger drops the append-only trigger (schema 4) and cuts the tail: the store keeps no other record of it.
+      db.exec('DROP TRIGGER events_no_delete');
       db.prepare('DELETE FROM events WHERE stream_id = ? AND revision >= 3').run(target.streamId);
-      db.prepare('UPDATE streams SET revision = 2, hash = (SELECT hash FROM events WHERE stream_id = ? AND revision = 2) WHERE stream_id = ?').run(target.streamId, target.streamId);
     });
     expect((await audit(ws)).code).toBe(0);
     const anchored = await audit(ws, '--anchor', anchorFile);
@@ -151,7 +153,7 @@ describe('the interlend binary', () => {
     const ws = copy();
     expect(ws.bin(['audit', 'verify', '--db', ws.dbPath])).toMatchObject({ code: 0, stderr: '' });
     const target = eventAtRevision3(ws);
-    ws.sql((db) => db.prepare("UPDATE events SET type = 'Forged' WHERE position = ?").run(target.position));
+    ws.sql((db) => db.exec('DROP TRIGGER events_no_update').prepare("UPDATE events SET type = 'Forged' WHERE position = ?").run(target.position));
     const result = ws.bin(['audit', 'verify', '--db', ws.dbPath]);
     expect(result).toMatchObject({ code: 1, stderr: '' });
     expect(result.stdout).toContain(`request ${target.streamId}: event at revision 3 (position ${target.position}, id ${target.id}, Forged) does not match its hash`);

@@ -1,0 +1,121 @@
+import type { DocQuery, ReadModelStore } from '@interlend/engine';
+import { queueMemberships, queueNameIndex, queueOpenIndex, QUEUES_PROJECTION, type QueueDoc, type QueueName, type QueueRole } from './queues';
+import { requestBorrowerIndex, requestLenderIndex, REQUESTS_PROJECTION, requestStateIndex, type RequestDoc } from './requests';
+import { REQUEST_SUMMARIES_PROJECTION, summaryLibraryIndex, summarySubmittedIndex, type RequestSummaryDoc } from './libraryHistory';
+
+/**
+ * Paged reads of the requests and queues read models, answered from their indexes: each page is
+ * one walk of one index value from the cursor, stopping at the limit (DocQuery.after + limit), so
+ * a page costs O(log n + limit) of n requests, whatever the size of the database.
+ */
+
+/** Which page: at most `limit` documents (none: all), after the key `after` (the `next` of the page before). */
+export interface PageOptions {
+  readonly limit?: number;
+  readonly after?: string;
+}
+
+export interface DocPage<D> {
+  readonly docs: D[];
+  /** The cursor of the next page (the last document's key), or null when this page is the last. */
+  readonly next: string | null;
+}
+
+/** Documents read per query when a page is filtered beyond its index (the filter may drop some). */
+const WALK_BATCH = 200;
+
+/**
+ * One page of the documents having index value `index` (or every document, in key order), in key
+ * order, that also pass `keep`: walks the index in batches from the cursor until the page is full.
+ */
+export async function indexPage<D>(
+  store: ReadModelStore,
+  projection: string,
+  index: string | undefined,
+  options: PageOptions = {},
+  keep: (doc: D) => boolean = () => true,
+): Promise<DocPage<D>> {
+  const { limit } = options;
+  const docs: { key: string; doc: D }[] = [];
+  let after = options.after;
+  for (;;) {
+    // One more than the page: whether a next page exists is known without another query.
+    const wanted = limit === undefined ? undefined : Math.max(limit + 1 - docs.length, Math.min(WALK_BATCH, limit + 1));
+    const query: DocQuery = { ...(index === undefined ? {} : { index }), ...(after === undefined ? {} : { after: { key: after } }), ...(wanted === undefined ? {} : { limit: wanted }) };
+    const batch = await store.query(projection, query);
+    for (const { key, doc } of batch) if (keep(doc as D)) docs.push({ key, doc: doc as D });
+    if (wanted === undefined || batch.length < wanted || (limit !== undefined && docs.length > limit)) break;
+    after = batch[batch.length - 1]!.key;
+  }
+  if (limit === undefined || docs.length <= limit) return { docs: docs.map((d) => d.doc), next: null };
+  const page = docs.slice(0, limit);
+  return { docs: page.map((d) => d.doc), next: page[page.length - 1]!.key };
+}
+
+export interface RequestFilter {
+  readonly state?: string;
+  /** The borrowing library's code. */
+  readonly borrower?: string;
+  /** The current lender's code. */
+  readonly lender?: string;
+}
+
+/**
+ * A page of the requests read model in request-id order, filtered by state, borrower and current
+ * lender: the walk follows one index (borrower, else lender, else state) and checks the others.
+ */
+export function requestsPage(store: ReadModelStore, filter: RequestFilter = {}, options: PageOptions = {}): Promise<DocPage<RequestDoc>> {
+  const { state, borrower, lender } = filter;
+  const index = borrower !== undefined ? requestBorrowerIndex(borrower) : lender !== undefined ? requestLenderIndex(lender) : state !== undefined ? requestStateIndex(state) : undefined;
+  const keep = (doc: RequestDoc): boolean =>
+    (state === undefined || doc.state === state) && (borrower === undefined || doc.borrower === borrower) && (lender === undefined || doc.currentLender === lender);
+  return indexPage(store, REQUESTS_PROJECTION, index, options, keep);
+}
+
+/** Queues a request can enter by time alone, beside its state's (see QUEUE_TABLE): found among the open requests. */
+const TIME_DEPENDENT: ReadonlySet<string> = new Set(['expiring today', 'not received', 'returned / complete?', 'overdue']);
+
+export interface QueueDocsFilter {
+  readonly library?: string;
+  readonly role?: QueueRole;
+  readonly queue?: QueueName;
+  /** The time the queues are asked at (for the time-dependent ones; ISO-8601). */
+  readonly at: string;
+  readonly utcOffsetMinutes?: number;
+}
+
+/**
+ * A page of the queue documents a queue read needs, in request-id order:
+ * - one queue of one library and role: that queue's index (`queue:<library>:<role>:<queue>`), or,
+ *   for a queue entered by time ('overdue', 'expiring today', ...), the library's open requests
+ *   that are in it at `at`;
+ * - otherwise the open requests (`open:<library>`, or `open`): every queue but 'closed' is among
+ *   them. The 'closed' queue (terminal requests) is read only when asked by name: it grows with
+ *   the history, the other queues with the work in hand.
+ */
+export function queueDocsPage(store: ReadModelStore, filter: QueueDocsFilter, options: PageOptions = {}): Promise<DocPage<QueueDoc>> {
+  const { library, role, queue } = filter;
+  const inQueue = (doc: QueueDoc): boolean =>
+    queueMemberships(doc, filter).some((e) => (library === undefined || e.library === library) && (role === undefined || e.role === role) && (queue === undefined || e.queue === queue));
+  if (library !== undefined && role !== undefined && queue !== undefined && !TIME_DEPENDENT.has(queue)) {
+    return indexPage(store, QUEUES_PROJECTION, queueNameIndex(library, role, queue), options);
+  }
+  return indexPage(store, QUEUES_PROJECTION, queueOpenIndex(library), options, queue === undefined && role === undefined ? () => true : inQueue);
+}
+
+/**
+ * The request summaries `computeStatistics` needs for `library` and `since`: with `since`, only
+ * those submitted since then (a walk of the `submitted:<time>` index from `since`, checked for
+ * the library), so a recent window costs its own size, not the whole history; without it, the
+ * library's (`library:<code>`) or every summary. Submission times are stored as ISO-8601 UTC
+ * (Date.toISOString), so string order is time order; `since` is normalized the same way.
+ */
+export async function summariesForStatistics(store: ReadModelStore, options: { readonly library?: string; readonly since?: string } = {}): Promise<RequestSummaryDoc[]> {
+  const { library, since } = options;
+  const index = library === undefined ? undefined : summaryLibraryIndex(library);
+  const query: DocQuery =
+    since === undefined
+      ? { ...(index === undefined ? {} : { index }) }
+      : { indexRange: { from: summarySubmittedIndex(new Date(since).toISOString()), to: 'submitted;' }, ...(index === undefined ? {} : { index }) };
+  return (await store.query(REQUEST_SUMMARIES_PROJECTION, query)).map((d) => d.doc as unknown as RequestSummaryDoc);
+}
