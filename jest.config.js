@@ -6,8 +6,10 @@ const packages = ['packages/engine', 'packages/ill', 'packages/store-sqlite', 'p
 const moduleNameMapper = {
   '^@interlend/engine$': '<rootDir>/packages/engine/src/index.ts',
   '^@interlend/engine/testing$': '<rootDir>/packages/engine/src/testing/index.ts',
+  '^@interlend/engine/errors$': '<rootDir>/packages/engine/src/errors.ts',
   '^@interlend/ill$': '<rootDir>/packages/ill/src/index.ts',
   '^@interlend/ill/testing$': '<rootDir>/packages/ill/src/testing/index.ts',
+  '^@interlend/ill/limits$': '<rootDir>/packages/ill/src/limits.ts',
   '^@interlend/store-sqlite$': '<rootDir>/packages/store-sqlite/src/index.ts',
   '^@interlend/store-postgres$': '<rootDir>/packages/store-postgres/src/index.ts',
   '^@interlend/store-postgres/testing$': '<rootDir>/packages/store-postgres/src/testing/index.ts',
@@ -15,6 +17,7 @@ const moduleNameMapper = {
   '^@interlend/nats$': '<rootDir>/packages/nats/src/index.ts',
   '^@interlend/nats/testing$': '<rootDir>/packages/nats/src/testing/index.ts',
   '^@interlend/deployment$': '<rootDir>/packages/deployment/src/index.ts',
+  '^@interlend/deployment/local$': '<rootDir>/packages/deployment/src/local.ts',
   '^@interlend/api$': '<rootDir>/services/api/src/index.ts',
 };
 

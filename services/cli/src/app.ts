@@ -1,8 +1,8 @@
 import { ManualClock, systemClock, type BackgroundProblem, type Clock } from '@interlend/engine';
-import { MissingStoreError, describeProblem, openDeployment, type App, type OpenAppOptions, type StoreSettings } from '@interlend/deployment';
+import { MissingStoreError, describeProblem, openDeployment, type App, type OpenAppOptions, type StoreSettings } from '@interlend/deployment/local';
 import { safeText, UsageError, type CliIo } from './io';
 
-export { allowedForPeople, describeProblem, type App, type AppMode, type IllRuntime } from '@interlend/deployment';
+export { allowedForPeople, describeProblem, type App, type AppMode, type IllRuntime } from '@interlend/deployment/local';
 
 export interface CliOpenAppOptions extends OpenAppOptions {
   /** Where the default `onBackgroundError` writes its warnings (stderr, one line each). */

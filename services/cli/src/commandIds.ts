@@ -21,7 +21,7 @@ export function commandIdFrom(flag: string | undefined, ids: IdGenerator): strin
 }
 
 /** The id of the request a submit with `--command-id` creates (shared with the API's Idempotency-Key). */
-export { requestIdFor } from '@interlend/deployment';
+export { requestIdFor } from '@interlend/deployment/local';
 
 /** The line human output ends with: the command id, and whether this was a resend. */
 export function commandIdLine(commandId: string, duplicate: boolean): string {

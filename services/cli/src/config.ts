@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { isValidationError } from '@interlend/engine';
-import { DEFAULT_STORE, describeStore, parseStoreUrl, type StoreLocation, type StoreSettings } from '@interlend/deployment';
+import { DEFAULT_STORE, describeStore, parseStoreUrl, type StoreLocation, type StoreSettings } from '@interlend/deployment/local';
 import { UsageError, type CliIo } from './io';
 
 export const DEFAULT_DB = path.join('data', 'interlend.db');

@@ -1,4 +1,4 @@
-import { CONTROL_CHARACTERS } from '@interlend/ill';
+import { CONTROL_CHARACTERS } from '@interlend/ill/limits';
 
 /** What a command may touch of the process: injected so tests run the CLI in-process. */
 export interface CliIo {

@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from './clock';
 import { SeededRandom } from './random';
 
@@ -7,8 +6,21 @@ export interface IdGenerator {
   next(): string;
 }
 
+type UuidV7 = (options?: { readonly msecs: number; readonly random: Uint8Array; readonly seq: number }) => string;
+let v7: UuidV7 | undefined;
+
+/**
+ * UUID v7 (RFC 9562) from the `uuid` package, loaded on the first id made: reads (and `--help`)
+ * make none, and loading the package cost every CLI call tens of milliseconds.
+ */
+export function uuidV7(options?: { readonly msecs: number; readonly random: Uint8Array; readonly seq: number }): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (start-up, docs/workflow/cli-start-up.md)
+  v7 ??= (require('uuid') as { v7: UuidV7 }).v7;
+  return v7(options);
+}
+
 /** UUID v7 (time-ordered) from the system's random source. */
-export const uuidV7Ids: IdGenerator = { next: () => uuidv7() };
+export const uuidV7Ids: IdGenerator = { next: () => uuidV7() };
 
 /**
  * UUID v7 whose time comes from `clock` and whose random bits come from a seeded generator:
@@ -20,6 +32,6 @@ export class SeededIds implements IdGenerator {
     this.random = new SeededRandom(`ids:${seed}`);
   }
   next(): string {
-    return uuidv7({ msecs: this.clock.now().getTime(), random: this.random.bytes(16), seq: 0 });
+    return uuidV7({ msecs: this.clock.now().getTime(), random: this.random.bytes(16), seq: 0 });
   }
 }

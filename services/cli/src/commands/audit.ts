@@ -1,6 +1,6 @@
 import { isChainHash, logDigest, ValidationError, verifyChain, type ChainAnchor, type ChainFailure, type EventStore } from '@interlend/engine';
 import { illRequestWorkflow } from '@interlend/ill';
-import { MissingStoreError, openStores } from '@interlend/deployment';
+import { MissingStoreError, openStores } from '@interlend/deployment/local';
 import { nodeSha256Hex } from '@interlend/store-sqlite';
 import { parse, readJsonFile } from '../args';
 import { resolveStore, STORE_FLAGS, STORE_HELP } from '../config';

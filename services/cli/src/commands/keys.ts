@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { NotFoundError, isNotFoundError, isValidationError, type Actor } from '@interlend/engine';
-import { API_ROLES, ApiKeys, type ApiKeyInfo, type ApiRole } from '@interlend/deployment';
+import { API_ROLES, ApiKeys, type ApiKeyInfo, type ApiRole } from '@interlend/deployment/local';
 import { openApp } from '../app';
 import { parse } from '../args';
 import { resolveStore, STORE_FLAGS } from '../config';
-import type { StoreSettings } from '@interlend/deployment';
+import type { StoreSettings } from '@interlend/deployment/local';
 import { shortTime, table } from '../format';
 import { print, printJson, safeText, UsageError, type CliIo } from '../io';
 

@@ -3,8 +3,7 @@ import { parse } from '../args';
 import { resolveStore, STORE_FLAGS } from '../config';
 import { shortTime, table } from '../format';
 import { print, printJson, UsageError, type CliIo } from '../io';
-import { requestTimerRun } from '@interlend/nats';
-import { NATS_FLAGS, connect, natsSettings, natsUrl } from '../natsOptions';
+import { NATS_FLAGS, connect, nats, natsSettings, natsUrl } from '../natsOptions';
 
 const USAGE = `interlend timers run [--now TIME] [--store URL | --db PATH] [--json] | interlend timers run --nats URL [--prefix P] [--json] | interlend timers list [--store URL | --db PATH] [--json]`;
 
@@ -20,7 +19,7 @@ export async function timersCommand(argv: readonly string[], io: CliIo): Promise
     if ((values.db ?? values.store ?? values['read-models']) !== undefined) throw new UsageError('--db or --store and --nats: the workers have the store; give one or the other');
     const nc = await connect(io, url, 'interlend-cli');
     try {
-      const run = await requestTimerRun(nc, { settings: natsSettings(values) });
+      const run = await nats().requestTimerRun(nc, { settings: natsSettings(values) });
       if (values.json) printJson(io, { now: run.at, worker: run.worker, fired: run.fired, refused: run.refusals.map((r) => ({ requestId: r.streamId, deadline: r.name, error: r.error })) });
       else {
         print(io, `Fired ${run.fired} deadline(s) due by ${shortTime(run.at)} (worker ${run.worker})${run.refused ? `; ${run.refused} refused` : ''}.`);
