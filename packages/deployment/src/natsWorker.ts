@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ManualClock, WorkflowRuntime, singleFlight, systemClock, uuidV7Ids, type BackgroundProblem, type Clock, type DocWrite, type EventStore, type ReadModelStore } from '@interlend/engine';
-import { DIRECTORY_STREAM, Directory, RequestParties, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, type IllServices } from '@interlend/ill';
+import { DIRECTORY_STREAM, Directory, RequestParties, illProjections, illRequestWorkflow, loadDirectoryHead, refreshDirectoryHead, reRequestEffect, type IllServices } from '@interlend/ill';
 import {
   CommandConsumer,
   EventRelay,
@@ -80,14 +80,15 @@ export async function startIllNatsWorker(options: IllNatsWorkerOptions): Promise
   const clock: Clock = simulated ?? systemClock;
   const parties = new RequestParties(store);
   const readModels = roles.has('projections') ? new ProjectionNews(nc, { settings, parties: newsParties }).wrap(options.readModels) : options.readModels;
-  // The directory as imported last: a new import reaches a running worker before its next command.
-  const services: { directory: Directory } = { directory: (await loadDirectory(store)) ?? new Directory({ libraries: [] }) };
-  let directoryRevision = await store.streamRevision(DIRECTORY_STREAM);
+  // The directory as imported last, with the library updates since: a new import or update
+  // reaches a running worker before its next command (reading only the events since).
+  let directoryHead = await loadDirectoryHead(store);
+  const services: { directory: Directory } = { directory: directoryHead?.directory ?? new Directory({ libraries: [] }) };
   const currentDirectory = async () => {
     const revision = await store.streamRevision(DIRECTORY_STREAM);
-    if (revision === directoryRevision) return;
-    services.directory = (await loadDirectory(store)) ?? services.directory;
-    directoryRevision = revision;
+    if (revision === (directoryHead?.revision ?? -1)) return;
+    directoryHead = (await refreshDirectoryHead(store, directoryHead)) ?? directoryHead;
+    services.directory = directoryHead?.directory ?? services.directory;
   };
   const projections = roles.has('projections') ? illProjections : [];
   const runtime: WorkflowRuntime<typeof illRequestWorkflow.machine, IllServices> = new WorkflowRuntime({
@@ -185,6 +186,8 @@ function illEffectHandlers(nc: NatsConnection, settings: NatsSettings, handler: 
     routes: {
       notifyLender: { deliver: (effect) => String(effect.params.library) },
       notifyBorrower: { deliver: (effect) => String(effect.params.borrower) },
+      // Cancel requests, renewal requests, returns shipped, withdrawals, need-before passed: to the lender concerned.
+      notifyLenderOf: { deliver: (effect) => String(effect.params.library) },
       // The borrower's own document delivery service takes it.
       handToDocumentDelivery: { deliver: (effect) => String(effect.params.borrower) },
       // The borrowing library hears of the re-request made on its behalf (after it was submitted).

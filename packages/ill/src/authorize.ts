@@ -1,7 +1,8 @@
-import { ForbiddenError, type ValidatedCommand } from '@interlend/engine';
+import { ForbiddenError, type Actor, type ValidatedCommand } from '@interlend/engine';
 import { COMMAND_PARTY, DEADLINE_COMMAND, type IllCommandType } from './commands';
 import type { IllContext, RotaEntryState } from './context';
 import { currentEntry } from './context';
+import { formatMoney } from './policies/costs';
 
 /** Actor roles of the ILL workflow. */
 export const ROLES = ['borrowing', 'lending', 'hub', 'system'] as const;
@@ -15,6 +16,8 @@ export type Role = (typeof ROLES)[number];
  * - reportMisdelivered / reportLost: the borrower, the current lender or hub staff (and, for a
  *   misdelivery, the library that received the item);
  * - reroute, returnMisdelivered, close: hub staff;
+ * - approve of a request whose maximum cost is above its library's maximum (screening
+ *   `overLibraryMaximum.approval` 'hubReview'): hub staff; submit `onBehalfOf` a library: hub staff;
  * - deadlineReached: the timer service only (role system), which may send nothing else.
  */
 export function authorizeCommand(command: ValidatedCommand, context: IllContext | undefined): void {
@@ -33,6 +36,13 @@ export function authorizeCommand(command: ValidatedCommand, context: IllContext 
   }
 
   if (type === 'submit') {
+    const onBehalfOf = (command.data as { onBehalfOf?: string } | undefined)?.onBehalfOf;
+    if (onBehalfOf !== undefined && role !== 'hub') {
+      throw new ForbiddenError(`only hub staff (role hub) may submit on a library's behalf (data.onBehalfOf '${onBehalfOf}'); ${id} acts as ${role}: leave onBehalfOf out to submit as ${id}`, {
+        actor: id,
+        role,
+      });
+    }
     if (role === 'borrowing' || role === 'hub') return;
     throw new ForbiddenError(`only a borrowing library (role borrowing) or hub staff may submit a request; ${id} acts as ${role}`, { actor: id, role });
   }
@@ -42,6 +52,15 @@ export function authorizeCommand(command: ValidatedCommand, context: IllContext 
   const isBorrower = role === 'borrowing' && id === context.borrower;
   const isLender = role === 'lending' && context.lender !== null && id === context.lender;
   const data = (command.data ?? {}) as { rotaPosition?: number; receivedBy?: string };
+
+  const over = context.screening?.overLibraryMaximum;
+  if (type === 'approve' && over?.approval === 'hubReview' && context.review === null && role !== 'hub') {
+    const maximum = context.request?.maximumCost;
+    throw new ForbiddenError(
+      `request ${requestId} needs hub approval: its maximum cost ${maximum ? formatMoney(maximum) : '?'} is above ${borrower}'s maximum ${formatMoney(over.libraryMaximum)}; only hub staff (role hub) may approve it, ${id} (${role}) may not (it may reject it)`,
+      { actor: id, role, libraryMaximum: over.libraryMaximum, maximumCost: maximum ?? null },
+    );
+  }
 
   switch (party) {
     case 'borrower':
@@ -67,6 +86,24 @@ export function authorizeCommand(command: ValidatedCommand, context: IllContext 
     default:
       return;
   }
+}
+
+/**
+ * Of the command types a state accepts, those `actor` could send now: `authorizeCommand` applied
+ * (without data: a misdelivery's recipient is not offered `reportMisdelivered`), never the timer's
+ * deadline command. What refusals and "may do now" lists show.
+ */
+export function commandsFor(actor: Actor, context: IllContext | undefined, types: readonly string[]): string[] {
+  return types.filter((type) => {
+    if (type === DEADLINE_COMMAND) return false;
+    try {
+      authorizeCommand({ commandId: '', streamId: context?.requestId ?? '', type, data: {}, actor, time: '' }, context);
+      return true;
+    } catch (error) {
+      if (error instanceof ForbiddenError) return false;
+      throw error;
+    }
+  });
 }
 
 const describeEntry = (e: RotaEntryState): string => `position ${e.position} (${e.library}${e.outcome ? `, ${e.outcome}` : ''})`;

@@ -137,6 +137,8 @@ export const SubmitSchema = z.strictObject({
   note,
   /** Set on re-requests: the request this one replaces. */
   relatedRequestId: safeCode(LIMITS.requestReference, 'a request id').optional(),
+  /** Hub staff only: the borrowing library the hub submits for (it may exceed the library's maximum cost). */
+  onBehalfOf: libraryCode.optional(),
 });
 export const ApproveSchema = z.strictObject({ note });
 export const RejectSchema = z.strictObject({ reason: text.max(LIMITS.note) });
@@ -157,13 +159,24 @@ export const ShipSchema = z.strictObject({
   trackingId: shortText.optional(),
   sentVia: shortText.optional(),
   conditions: z.array(shortText).max(LIMITS.conditions).optional(),
+  /** What the borrower owes for the return shipping: for a lender outside the delivery network (default: its directory profile's). */
+  returnShippingCost: MoneySchema.optional(),
   note,
   rotaPosition,
 });
 
+/**
+ * A correction of the citation: any of these fields, each replacing the one submitted. The format
+ * and flags are not among them: screening decided on them (cancel and submit anew instead).
+ */
+export const MaterialCorrectionSchema = MaterialSchema.omit({ format: true, flags: true }).partial();
+/** Raise the maximum cost and/or correct the citation, before anything shipped (at least one change; `decide` checks it changes something). */
+export const AmendSchema = z.strictObject({ maximumCost: MoneySchema.optional(), material: MaterialCorrectionSchema.optional(), note });
 export const CancelSchema = z.strictObject({ reason: text.max(LIMITS.note), continueWithNextLender: z.boolean().optional() });
 export const AcceptCancelSchema = z.strictObject({ note, rotaPosition });
 export const RefuseCancelSchema = z.strictObject({ note, rotaPosition });
+/** Staff end an aging lender's turn (allowed once its supply or cancel-answer clock fell due): the next lender unless `continueWithNextLender` is false (then cancelled). */
+export const WithdrawFromLenderSchema = z.strictObject({ reason: text.max(LIMITS.note), continueWithNextLender: z.boolean().optional() });
 
 export const ReceiveSchema = z.strictObject({ itemIds: z.array(shortText).min(1).max(LIMITS.itemIds).optional(), note });
 export const ReportMisdeliveredSchema = z.strictObject({ receivedBy: libraryCode, note });
@@ -200,9 +213,11 @@ const dataSchemas = {
   retryPossible: RetryPossibleSchema,
   cannotSupply: CannotSupplySchema,
   ship: ShipSchema,
+  amend: AmendSchema,
   cancel: CancelSchema,
   acceptCancel: AcceptCancelSchema,
   refuseCancel: RefuseCancelSchema,
+  withdrawFromLender: WithdrawFromLenderSchema,
   receive: ReceiveSchema,
   reportMisdelivered: ReportMisdeliveredSchema,
   reroute: RerouteSchema,
@@ -281,9 +296,11 @@ export const COMMAND_PARTY: Readonly<Record<IllCommandType, CommandParty>> = {
   retryPossible: 'lender',
   cannotSupply: 'lender',
   ship: 'lender',
+  amend: 'borrower',
   cancel: 'borrower',
   acceptCancel: 'lender',
   refuseCancel: 'lender',
+  withdrawFromLender: 'borrower',
   receive: 'borrower',
   reportMisdelivered: 'involved',
   reroute: 'hub',

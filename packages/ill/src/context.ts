@@ -1,5 +1,5 @@
 import type { LoanCondition, LossKind, Money } from './commands';
-import type { Closure, DeadlineName, RequestDetails, RotaEntry } from './events';
+import type { Closure, DeadlineName, LenderClock, RequestDetails, RotaEntry } from './events';
 import type { ScreeningResult } from './policies/screening';
 
 /**
@@ -19,6 +19,22 @@ export interface RotaEntryState extends RotaEntry {
   outcome: string | null;
   /** When the rota left this lender; null while current or never asked. */
   leftAt: string | null;
+  /**
+   * True when an amendment raised the maximum cost after this lender answered 'retry:
+   * CostExceedsMaxCost': the rota asks it again (before any lender not yet asked). Absent otherwise.
+   */
+  askAgain?: boolean;
+  /** The turns before the current one, oldest first, when the rota asked this lender again. Absent when asked once. */
+  earlierTurns?: LenderTurn[];
+}
+
+/** One earlier turn of a lender the rota asked again. */
+export interface LenderTurn {
+  requestedAt: string;
+  answeredAt: string | null;
+  lastAnswer: string | null;
+  outcome: string | null;
+  leftAt: string | null;
 }
 
 export interface ConditionState {
@@ -37,6 +53,15 @@ export interface PendingCancel {
   requestedAt: string;
   /** The substate to restore when the lender refuses the cancel. */
   from: CancellableSubstate;
+}
+
+/** A lender clock that fell due while the request stays with the lender: it is aging, and staff may withdraw it (withdrawFromLender). */
+export interface Aging {
+  clock: LenderClock;
+  /** When the clock was due. */
+  deadlineAt: string;
+  /** When it fell due (the timer's event). */
+  since: string;
 }
 
 export interface PendingDeadline {
@@ -81,6 +106,12 @@ export interface IllContext {
   /** When the borrower's answer to a conditional answer is due (conditionalAnswer deadline). */
   conditionalRespondBy: string | null;
   cancel: PendingCancel | null;
+  /** When the current lender must ship by (supply clock, from its expects/will-supply answer); null otherwise. */
+  supplyBy: string | null;
+  /** When the current lender must answer the pending cancel by (cancelAnswer clock); null otherwise. */
+  cancelAnswerBy: string | null;
+  /** A lender clock that fell due while the request stays with the current lender; null otherwise. */
+  aging: Aging | null;
   itemIds: string[];
   receivedItemIds: string[];
   dueDate: string | null;
@@ -101,6 +132,8 @@ export interface IllContext {
   /** Deadlines scheduled and not yet fired or cancelled, by name: a deadline command must match one. */
   deadlines: Partial<Record<DeadlineName, PendingDeadline>>;
   newRequestId: string | null;
+  /** When the borrower reported that the item received was the wrong one (it then ends `wrongItemReturned`, not `completed`). */
+  wrongItemReportedAt: string | null;
   /** Why the request ended, where a reason was given (rejected, cancelled, closed). */
   endReason: string | null;
   lostKind: LossKind | null;
@@ -130,6 +163,9 @@ export function initialContext(requestId: string): IllContext {
     conditionsStatus: 'none',
     conditionalRespondBy: null,
     cancel: null,
+    supplyBy: null,
+    cancelAnswerBy: null,
+    aging: null,
     itemIds: [],
     receivedItemIds: [],
     dueDate: null,
@@ -149,6 +185,7 @@ export function initialContext(requestId: string): IllContext {
     overdue: false,
     deadlines: {},
     newRequestId: null,
+    wrongItemReportedAt: null,
     endReason: null,
     lostKind: null,
   };
@@ -159,11 +196,28 @@ export function currentEntry(context: IllContext): RotaEntryState | undefined {
   return context.current === null ? undefined : context.rota.find((e) => e.position === context.current);
 }
 
-/** The next candidate after the current position, if any. */
+/**
+ * The next lender to ask, if any: first a lender to ask again after an amendment raised the
+ * maximum cost (`askAgain`, in rota order), then the next candidate not yet asked after the
+ * current position.
+ */
 export function nextCandidate(context: IllContext): RotaEntryState | undefined {
+  const again = context.rota.find((e) => e.askAgain === true && e.status === 'candidate' && e.position !== context.current);
+  if (again) return again;
   const after = context.current ?? 0;
   return context.rota.find((e) => e.status === 'candidate' && e.position > after && e.requestedAt === null);
 }
+
+/** A rota entry asked at `time`: a first ask sets `requestedAt`; asking again keeps the earlier turn in `earlierTurns`. */
+export function askedNow(entry: RotaEntryState, time: string): RotaEntryState {
+  if (entry.requestedAt === null) return { ...entry, requestedAt: time };
+  const { askAgain: _again, earlierTurns = [], ...rest } = entry;
+  const turn: LenderTurn = { requestedAt: entry.requestedAt, answeredAt: entry.answeredAt, lastAnswer: entry.lastAnswer, outcome: entry.outcome, leftAt: entry.leftAt };
+  return { ...rest, earlierTurns: [...earlierTurns, turn], requestedAt: time, answeredAt: null, lastAnswer: null, outcome: null, leftAt: null };
+}
+
+/** Whether the borrower reported the wrong item (safe on a snapshot cached before the field existed). */
+export const wrongItemReported = (context: IllContext): boolean => typeof context.wrongItemReportedAt === 'string';
 
 /**
  * The id of the request that replaces this one (re-request, wrong item, misdelivery returned):

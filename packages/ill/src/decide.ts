@@ -1,13 +1,14 @@
 import { screen } from './policies/screening';
-import { IllegalStateError, ValidationError, type Decision, type JsonObject, type ValidatedCommand } from '@interlend/engine';
+import { allowedNowText, IllegalStateError, ValidationError, type Decision, type JsonObject, type ValidatedCommand } from '@interlend/engine';
+import { commandsFor } from './authorize';
 import type { IllCommandData, IllCommandType, Money } from './commands';
 import type { IllContext } from './context';
 import { currentEntry, reRequestId } from './context';
 import type { Directory } from './directory';
 import type { DeadlineName, IllEventDataMap, IllEventType, LenderRef } from './events';
-import { DEADLINE_NAMES } from './events';
+import { AMENDABLE_MATERIAL_FIELDS, DEADLINE_NAMES } from './events';
 import { conditionalRespondBy } from './machine';
-import { costDiffersFromOffer, costLimit, exceeds, formatMoney, offerAcceptable, shipmentCostAllowed } from './policies/costs';
+import { costDiffersFromOffer, costLimit, exceeds, formatMoney, libraryMaximumCost, offerAcceptable, shipmentCostAllowed } from './policies/costs';
 import { dueInstant } from './policies/businessDays';
 import { buildRota, rotaBuiltData } from './policies/rota';
 import { LIMITS } from './limits';
@@ -16,6 +17,9 @@ import { LIMITS } from './limits';
 export interface IllServices {
   readonly directory: Directory;
 }
+
+/** The states a lender clock runs in (supply, cancelAnswer): withdrawFromLender once it fell due. */
+const LENDER_CLOCK_STATES: readonly string[] = ['withLender.expectsToSupply', 'withLender.willSupply', 'withLender.cancelPending'];
 
 /** What decide needs to know of the current state. */
 export interface DecideState {
@@ -38,10 +42,21 @@ function invalid(path: string, message: string, type: string): never {
   throw new ValidationError(`invalid command '${type}': ${path}: ${message}`, { issues: [{ path, message }] });
 }
 
+/** Refuses the command: the state, why, and what this actor could send instead (never the refused command, never the timer's). */
 function notAllowed(command: ValidatedCommand, state: DecideState, why?: string): never {
-  const allowed = [...state.allowed];
+  const allowed = commandsFor(command.actor, state.context, state.allowed).filter((type) => type !== command.type && !refusedNow(type, state.stateName, state.context));
   const prefix = why ?? `'${command.type}' is not allowed in state '${state.stateName}' of ill-request '${command.streamId}'`;
-  throw new IllegalStateError(`${prefix}; allowed now: ${allowed.length ? allowed.join(', ') : 'none'}`, { state: state.stateName, allowed, command: command.type });
+  throw new IllegalStateError(`${prefix}; ${allowedNowText(allowed, command.actor)}`, { state: state.stateName, allowed, command: command.type });
+}
+
+/**
+ * True for a command the state takes that this request refuses now all the same (the refusals at
+ * the top of `decideCommand`): not offered in "allowed now" lists.
+ */
+export function refusedNow(type: string, stateName: string, context: IllContext): boolean {
+  if (type === 'requestRenewal') return stateName.startsWith('onLoan.') && (context.recalled || context.renewals >= 1);
+  if (type === 'withdrawFromLender') return !context.aging && LENDER_CLOCK_STATES.includes(stateName);
+  return false;
 }
 
 /** Every library code in command data names a library of the directory. */
@@ -69,6 +84,36 @@ function sameCurrency(money: Money, maximum: Money | null, path: string, type: s
 }
 
 /**
+ * The return shipping the borrower owes for a shipment (docs/workflow/costs.md): from a lender
+ * outside the delivery network (as its rota entry recorded; older rotas: inside), the command's
+ * `returnShippingCost` or else the lender's directory default, in the request's currency; none
+ * from a lender inside it. It is recorded, not counted against the request's maximum cost.
+ */
+function returnShippingOwed(context: IllContext, given: Money | undefined, directory: Directory, type: string): Money | undefined {
+  const lender = context.lender ?? 'the lender';
+  if (currentEntry(context)?.outsideNetwork !== true) {
+    if (given) invalid('data.returnShippingCost', `${lender} is inside the delivery network: returns travel by the network at no cost to the borrower; leave returnShippingCost out`, type);
+    return undefined;
+  }
+  const profileAmount = directory.get(context.lender ?? '')?.returnShippingCost;
+  const owed = given ?? (profileAmount !== undefined ? directory.money(profileAmount) : undefined);
+  if (!owed) {
+    invalid('data.returnShippingCost', `is required: ${lender} is outside the delivery network, so the borrower owes the return shipping (send it, or set returnShippingCost in ${lender}'s directory profile)`, type);
+  }
+  const maximum = context.costs.maximum;
+  if (maximum && owed.currency !== maximum.currency) {
+    invalid(
+      'data.returnShippingCost',
+      given
+        ? `currency must be ${maximum.currency}, the currency of the request's maximum cost`
+        : `${lender}'s directory default is ${formatMoney(owed)}, not in ${maximum.currency}, the currency of the request's maximum cost: send returnShippingCost in ${maximum.currency}`,
+      type,
+    );
+  }
+  return owed;
+}
+
+/**
  * The events a command produces. Edge logic: validation that needs the state (costs, item ids,
  * due dates, stale deadlines), the rota (from the directory), and derived ids. The machine then
  * checks the events fit the state.
@@ -78,9 +123,16 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
   if (type === 'submit') {
     const data = command.data as unknown as IllCommandData['submit'];
     checkRequestId(command, data);
+    const { onBehalfOf, ...details } = data;
+    if (onBehalfOf !== undefined) knownLibrary(services.directory, onBehalfOf, 'data.onBehalfOf', type);
+    const borrower = onBehalfOf ?? command.actor.id;
+    // The borrowing library's maximum cost (its profile as the directory has it now), recorded in
+    // the screening result: a request above it needs hub approval, unless hub staff submit it.
+    const profile = services.directory.get(borrower);
+    const cost = profile ? { library: borrower, libraryMaximum: libraryMaximumCost(profile, services.directory.currency), byHub: command.actor.role === 'hub' } : undefined;
     // Screening is decided here, at the edge, and recorded: a later change of the policy never
     // changes how an old request folds.
-    return [event('RequestSubmitted', { requestId: command.streamId, borrower: command.actor.id, ...data, screening: screen(data) })];
+    return [event('RequestSubmitted', { requestId: command.streamId, borrower, ...details, screening: screen(details, cost) })];
   }
   if (!state) return []; // the engine refuses a command on a request that does not exist
   const { context } = state;
@@ -95,6 +147,18 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
   }
   if (type === 'cancel' && (['shipped', 'misdelivered', 'returnShipped'].includes(state.stateName) || state.stateName.startsWith('onLoan.'))) {
     notAllowed(command, state, `'cancel' is not allowed once the item has shipped (state '${state.stateName}')`);
+  }
+  if (type === 'amend' && !state.allowed.includes(type) && context.shippedAt !== null) {
+    notAllowed(command, state, `'amend' is not allowed once the item has shipped (state '${state.stateName}'): ${context.lender ?? 'the lender'} shipped it on ${context.shippedAt}`);
+  }
+  if (type === 'withdrawFromLender' && !context.aging && LENDER_CLOCK_STATES.includes(state.stateName)) {
+    // The state takes it, but only once a lender clock fell due (docs/workflow/lender-clocks.md).
+    const clock = state.stateName === 'withLender.cancelPending' ? ['cancelAnswer', context.cancelAnswerBy] : ['supply', context.supplyBy];
+    notAllowed(
+      command,
+      state,
+      `'withdrawFromLender' is allowed only once a lender clock has fallen due; in state '${state.stateName}' ${context.lender ?? 'the lender'}'s '${clock[0]}' deadline is ${clock[1] ? `due at ${clock[1]}` : 'not running'}: wait for it, or cancel`,
+    );
   }
   if (!state.allowed.includes(type)) notAllowed(command, state);
 
@@ -120,6 +184,8 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
         serviceType: context.request?.serviceType ?? 'Loan',
         time,
         preferredLenders: preferred,
+        // A lender whose lending fee is above the request's maximum cost is skipped, with that reason.
+        ...(context.costs.maximum ? { maximumCost: context.costs.maximum } : {}),
       });
       return [
         event('NotAvailableLocally', { preferredLenders: [...new Set(preferred)], ...(data.note ? { note: data.note } : {}) }),
@@ -185,6 +251,7 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
           );
         }
       }
+      const returnShippingCost = returnShippingOwed(context, data.returnShippingCost, services.directory, type);
       const offered = context.costs.offered;
       return [
         event('Shipped', {
@@ -201,10 +268,13 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
           conditions: data.conditions,
           conditionsPresumedAccepted: state.stateName === 'withLender.conditional',
           cancelRefused: state.stateName === 'withLender.cancelPending',
+          ...(returnShippingCost ? { returnShippingCost } : {}),
           note: data.note,
         }),
       ];
     }
+    case 'amend':
+      return [decideAmend(command, context, services.directory)];
     case 'cancel': {
       const { reason, continueWithNextLender = false } = command.data as IllCommandData['cancel'];
       if (state.stateName.startsWith('withLender.')) return [event('CancelRequested', { ...lenderRef(context), reason, continueWithNextLender })];
@@ -217,6 +287,12 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
     case 'refuseCancel': {
       const { note } = command.data as IllCommandData['refuseCancel'];
       return [event('CancelRefused', { ...lenderRef(context), restoredState: `withLender.${context.cancel?.from ?? 'requested'}`, note })];
+    }
+    case 'withdrawFromLender': {
+      const data = command.data as IllCommandData['withdrawFromLender'];
+      // Moving on is the point; where a cancel was pending, its own choice is the default.
+      const continueWithNextLender = data.continueWithNextLender ?? context.cancel?.continueWithNextLender ?? true;
+      return [event('WithdrawnFromLender', { ...lenderRef(context), reason: data.reason, continueWithNextLender, clock: context.aging!.clock })];
     }
     case 'receive': {
       const { itemIds, note } = command.data as IllCommandData['receive'];
@@ -292,7 +368,63 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
   }
 }
 
-const DEADLINE_EVENTS = { lenderResponse: 'LenderTimedOut', conditionalAnswer: 'ConditionalAnswerExpired', due: 'LoanOverdue' } as const satisfies Record<DeadlineName, IllEventType>;
+/**
+ * An amendment: what changes (old and new), refused with the field named when the maximum is
+ * lowered, its currency changes, goes above the borrowing library's own maximum (only hub staff
+ * may raise it beyond, as they may submit above it: docs/workflow/costs.md), or nothing changes. A
+ * raised maximum makes the lenders whose turn ended 'retry: CostExceedsMaxCost' askable again.
+ */
+function decideAmend(command: ValidatedCommand, context: IllContext, directory: Directory): Decision {
+  const type = command.type;
+  const data = command.data as IllCommandData['amend'];
+  if (data.maximumCost === undefined && data.material === undefined) invalid('data', 'must raise maximumCost or correct material (or both)', type);
+  const changes: IllEventDataMap['RequestAmended'] = { reaskLenders: [] };
+  const current = context.costs.maximum ?? context.request?.maximumCost ?? null;
+  if (data.maximumCost && current) {
+    if (data.maximumCost.currency !== current.currency) invalid('data.maximumCost.currency', `must be ${current.currency}, the currency of the request's maximum cost ${formatMoney(current)}`, type);
+    if (data.maximumCost.amount < current.amount) invalid('data.maximumCost.amount', `must not be lower than the maximum cost ${formatMoney(current)}: an amendment only raises it`, type);
+    const profile = directory.get(context.borrower ?? '');
+    const libraryMaximum = profile ? libraryMaximumCost(profile, directory.currency) : null;
+    if (data.maximumCost.amount > current.amount && libraryMaximum && command.actor.role !== 'hub' && exceeds(data.maximumCost, libraryMaximum)) {
+      invalid(
+        'data.maximumCost.amount',
+        `${formatMoney(data.maximumCost)} is above ${context.borrower}'s maximum cost ${formatMoney(libraryMaximum)}: only hub staff (role hub) may raise it beyond that`,
+        type,
+      );
+    }
+    if (data.maximumCost.amount > current.amount) {
+      changes.maximumCost = { from: current, to: data.maximumCost };
+      changes.reaskLenders = context.rota
+        .filter((e) => e.status === 'candidate' && e.position !== context.current && e.requestedAt !== null && e.outcome === COST_RETRY && e.askAgain !== true)
+        .map((e) => ({ lender: e.library, position: e.position }));
+    }
+  }
+  const material = context.request?.material;
+  const corrected: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of AMENDABLE_MATERIAL_FIELDS) {
+    const to = data.material?.[field];
+    const from = material?.[field];
+    if (to !== undefined && to !== from) corrected[field] = { from: from ?? null, to };
+  }
+  if (Object.keys(corrected).length) changes.material = corrected as IllEventDataMap['RequestAmended']['material'];
+  if (!changes.maximumCost && !changes.material) {
+    invalid('data', `changes nothing: the maximum cost is ${current ? formatMoney(current) : 'unset'} and the citation already says so`, type);
+  }
+  if (data.note) changes.note = data.note;
+  return event('RequestAmended', changes);
+}
+
+/** A lender's turn that ended because the cost exceeded the maximum (evolve.ts `lenderOutcome`). */
+const COST_RETRY = 'retry: CostExceedsMaxCost';
+
+const DEADLINE_EVENTS = {
+  lenderResponse: 'LenderTimedOut',
+  conditionalAnswer: 'ConditionalAnswerExpired',
+  due: 'LoanOverdue',
+  supply: 'SupplyOverdue',
+  cancelAnswer: 'CancelUnanswered',
+  needBefore: 'NeedBeforePassed',
+} as const satisfies Record<DeadlineName, IllEventType>;
 
 /** Maps a due deadline to its event; refuses one that no longer matches what is pending. */
 function decideDeadline(command: ValidatedCommand, state: DecideState): Decision {
@@ -320,5 +452,11 @@ function decideDeadline(command: ValidatedCommand, state: DecideState): Decision
       return event('ConditionalAnswerExpired', { ...ref, deadlineAt: pending.at });
     case 'LoanOverdue':
       return event('LoanOverdue', { ...ref, dueDate: context.dueDate ?? '', deadlineAt: pending.at });
+    case 'SupplyOverdue':
+      return event('SupplyOverdue', { ...ref, deadlineAt: pending.at });
+    case 'CancelUnanswered':
+      return event('CancelUnanswered', { ...ref, deadlineAt: pending.at });
+    case 'NeedBeforePassed':
+      return event('NeedBeforePassed', { needBefore: context.request?.needBefore ?? pending.key, lender: context.lender, position: context.current, deadlineAt: pending.at });
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '@interlend/engine';
-import { isoDate, libraryCode, safeCode } from './commands';
+import { isoDate, libraryCode, safeCode, type Money } from './commands';
 import { formatCount, jsonBytes, LIMITS } from './limits';
 
 /**
@@ -13,15 +13,36 @@ export type DaysToRespond = (typeof DAYS_TO_RESPOND)[number];
 export const LENDING_POLICIES = ['lends', 'doesNotLend', 'lastResort'] as const;
 export type LendingPolicy = (typeof LENDING_POLICIES)[number];
 export const DEFAULT_MAX_LENDERS = 10;
+/** Lender clocks (docs/workflow/lender-clocks.md): business days a lender has to ship after answering expects/will supply, unless its profile or the directory says otherwise. */
+export const DEFAULT_DAYS_TO_SHIP = 5;
+/** Lender clocks: business days a lender has to answer a cancel request, unless its profile or the directory says otherwise. */
+export const DEFAULT_DAYS_TO_ANSWER_CANCEL = 2;
+/** The longest lender clock a profile may set, in business days. */
+export const MAX_CLOCK_DAYS = 60;
+/** The currency of a directory's amounts when it names none. */
+export const DEFAULT_CURRENCY = 'USD';
 
 const daysToRespond = z.union(DAYS_TO_RESPOND.map((d) => z.literal(d)) as unknown as [z.ZodLiteral<DaysToRespond>, z.ZodLiteral<DaysToRespond>], {
   error: `must be one of ${DAYS_TO_RESPOND.join(', ')} (business days)`,
 });
 const amount = z.number().finite().nonnegative({ message: 'must be a number >= 0' });
+const clockDays = z.number().int({ message: 'must be a whole number of business days' }).min(1, { message: 'must be at least 1 (business day)' }).max(MAX_CLOCK_DAYS, { message: `must be at most ${MAX_CLOCK_DAYS} (business days)` });
 
 export const ClosureSchema = z
   .strictObject({ from: isoDate, to: isoDate, reason: z.string().trim().min(1, { message: 'must not be empty' }).max(LIMITS.name) })
   .refine((c) => c.from <= c.to, { message: 'must not be before from', path: ['to'] });
+
+const contactText = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max);
+
+/** Whom to write to about loans (free text, printed escaped); every part optional. */
+export const ContactSchema = z.strictObject({
+  name: contactText(LIMITS.name).optional(),
+  email: contactText(LIMITS.shortText)
+    .regex(/^[^\s@]+@[^\s@]+$/, { message: 'must be an e-mail address (name@example.org)' })
+    .optional(),
+  phone: contactText(LIMITS.shortText).optional(),
+  address: contactText(LIMITS.note).optional(),
+});
 
 export const LibrarySchema = z.strictObject({
   code: libraryCode,
@@ -31,16 +52,30 @@ export const LibrarySchema = z.strictObject({
   inDeliveryNetwork: z.boolean(),
   lendingPolicy: z.enum(LENDING_POLICIES),
   daysToRespond: z.strictObject({ loan: daysToRespond.default(4), copy: daysToRespond.default(2) }).default({ loan: 4, copy: 2 }),
+  /** The most this library pays for one request's shipping, in the directory's currency. */
   maxShipping: amount,
+  /** The most this library pays in fees for one request; with maxShipping, its maximum cost (docs/workflow/costs.md). */
   maxFees: amount,
+  /** What this library charges as a lender; the rota skips it for a request whose maximum cost is lower. Absent: no fee. */
   lendingFee: amount.optional(),
+  /** Outside the delivery network: the return shipping a borrower owes for an item it lent (the default of ship's returnShippingCost). */
+  returnShippingCost: amount.optional(),
   closures: z.array(ClosureSchema).max(LIMITS.closures).default([]),
+  /** Lender clock: business days to ship after answering expects/will supply. Absent: the directory's `lenderClocks.daysToShip`. */
+  daysToShip: clockDays.optional(),
+  /** Lender clock: business days to answer a cancel request. Absent: the directory's `lenderClocks.daysToAnswerCancel`. */
+  daysToAnswerCancel: clockDays.optional(),
+  contact: ContactSchema.optional(),
 });
 
 export const DirectorySchema = z.strictObject({
   libraries: z.array(LibrarySchema).max(LIMITS.libraries),
   /** Cap on the candidate lenders of one rota (lenders of last resort come on top). Default 10. */
   maxLenders: z.number().int().positive().max(LIMITS.libraries).optional(),
+  /** Network-wide lender clocks for profiles that set none (defaults 5 and 2 business days). */
+  lenderClocks: z.strictObject({ daysToShip: clockDays.optional(), daysToAnswerCancel: clockDays.optional() }).optional(),
+  /** The currency of every amount in the profiles (maxShipping, maxFees, lendingFee, returnShippingCost). Default USD. */
+  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be a 3-letter ISO 4217 currency code, e.g. USD' }).optional(),
 });
 
 export type Library = z.output<typeof LibrarySchema>;
@@ -62,10 +97,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export class Directory {
   private readonly byCode: ReadonlyMap<string, Library>;
   readonly maxLenders: number;
+  /** The currency of the profiles' amounts (default USD). */
+  readonly currency: string;
 
   constructor(private readonly data: DirectoryData) {
     this.byCode = new Map(data.libraries.map((l) => [l.code, l]));
     this.maxLenders = data.maxLenders ?? DEFAULT_MAX_LENDERS;
+    this.currency = data.currency ?? DEFAULT_CURRENCY;
+  }
+
+  /** An amount of a profile as Money in the directory's currency. */
+  money(amount: number): Money {
+    return { amount, currency: this.currency };
   }
 
   get(code: string): Library | undefined {
@@ -74,6 +117,16 @@ export class Directory {
 
   has(code: string): boolean {
     return this.byCode.has(code);
+  }
+
+  /** Business days `library` has to ship after answering expects/will supply: its profile, else the directory's, else DEFAULT_DAYS_TO_SHIP. */
+  daysToShip(library: Library): number {
+    return library.daysToShip ?? this.data.lenderClocks?.daysToShip ?? DEFAULT_DAYS_TO_SHIP;
+  }
+
+  /** Business days `library` has to answer a cancel request: its profile, else the directory's, else DEFAULT_DAYS_TO_ANSWER_CANCEL. */
+  daysToAnswerCancel(library: Library): number {
+    return library.daysToAnswerCancel ?? this.data.lenderClocks?.daysToAnswerCancel ?? DEFAULT_DAYS_TO_ANSWER_CANCEL;
   }
 
   /** Every library, in directory order. */

@@ -131,3 +131,29 @@ describe('the limits of the directory', () => {
     expect(issuesOf(full(LIMITS.directoryBytes + 1))).toEqual([`(root): is 16,777,217 bytes as JSON; a directory may have at most 16,777,216`]);
   });
 });
+
+describe('lender clocks in the directory (docs/workflow/lender-clocks.md)', () => {
+  it("takes a library's days to ship and to answer a cancel from its profile, else the directory's, else 5 and 2", () => {
+    const json = { ...sampleDirectoryJson(), lenderClocks: { daysToAnswerCancel: 3 } };
+    json.libraries[1]!.daysToShip = 8;
+    const directory = parseDirectory(json);
+    const lib2 = directory.get('LIB2')!;
+    const lib3 = directory.get('LIB3')!;
+    expect([directory.daysToShip(lib2), directory.daysToAnswerCancel(lib2)]).toEqual([8, 3]);
+    expect([directory.daysToShip(lib3), directory.daysToAnswerCancel(lib3)]).toEqual([5, 3]);
+    const plain = parseDirectory(sampleDirectoryJson());
+    expect([plain.daysToShip(plain.get('LIB3')!), plain.daysToAnswerCancel(plain.get('LIB3')!)]).toEqual([5, 2]);
+  });
+
+  it('names the field of a bad clock value', () => {
+    const json = { ...sampleDirectoryJson(), lenderClocks: { daysToShip: 0 } } as DirectoryInput;
+    json.libraries[2]!.daysToShip = 2.5;
+    json.libraries[3]!.daysToAnswerCancel = 61;
+    expect(issuesOf(json)).toEqual([
+      'libraries[2].daysToShip: must be a whole number of business days',
+      'libraries[3].daysToAnswerCancel: must be at most 60 (business days)',
+      'lenderClocks.daysToShip: must be at least 1 (business day)',
+    ]);
+    expect(issuesOf({ ...sampleDirectoryJson(), lenderClocks: { daysToShipp: 3 } })).toEqual([expect.stringMatching(/^lenderClocks: .*daysToShipp/)]);
+  });
+});

@@ -49,7 +49,9 @@ export type RotaReason =
   | 'is the borrower'
   | 'does not lend'
   | `closed ${string}`
-  | `over the maximum of ${number} lenders`;
+  | `over the maximum of ${number} lenders`
+  /** Its lending fee is above the request's maximum cost, e.g. `lending fee 25.00 USD above the maximum 20.00 USD`. */
+  | `lending fee ${string} above the maximum ${string}`;
 
 /** One library in the rota (lender string), as built by the rota policy. */
 export interface RotaEntry {
@@ -65,10 +67,16 @@ export interface RotaEntry {
   reason?: RotaReason;
   /** The library's days to respond for this request's service type (before any rush shortening). Candidates only. */
   daysToRespond?: number;
+  /** Business days the library has to ship after answering expects/will supply (lender clocks). Candidates only; absent: DEFAULT_DAYS_TO_SHIP. */
+  daysToShip?: number;
+  /** Business days the library has to answer a cancel request. Candidates only; absent: DEFAULT_DAYS_TO_ANSWER_CANCEL. */
+  daysToAnswerCancel?: number;
   /** The library's closures: on candidates (business days for its deadline) and on the borrower's own entry (business days for its answers). */
   closures?: Closure[];
   /** Candidates only. */
   lastResort?: boolean;
+  /** Candidates only: true when the library is outside the delivery network (the borrower owes the return shipping). */
+  outsideNetwork?: boolean;
 }
 
 export interface LenderRef {
@@ -106,10 +114,19 @@ export interface RotaCandidate {
   library: string;
   /** Its days to respond for this request's service type (before any rush shortening). */
   daysToRespond: number;
+  /** Business days to ship after an expects/will-supply answer; omitted when it is DEFAULT_DAYS_TO_SHIP (and in RotaBuilt written before lender clocks). */
+  daysToShip?: number;
+  /** Business days to answer a cancel request; omitted when it is DEFAULT_DAYS_TO_ANSWER_CANCEL (and in RotaBuilt written before lender clocks). */
+  daysToAnswerCancel?: number;
   /** Its closures (business days for its deadline); omitted when none. */
   closures?: Closure[];
   /** Present (true) for a lender of last resort. */
   lastResort?: true;
+  /**
+   * Present (true) for a library outside the delivery network when the rota was built: shipping
+   * from it records the return shipping the borrower owes. Absent (older events too): inside.
+   */
+  outsideNetwork?: true;
 }
 /** A library the borrower preferred that the rota skipped, and why. */
 export interface RotaSkip {
@@ -194,6 +211,11 @@ export interface ShippedData extends LenderRef {
   conditionsPresumedAccepted: boolean;
   /** True when shipped while a cancel was pending: the cancel is thereby refused. */
   cancelRefused: boolean;
+  /**
+   * The return shipping the borrower owes for sending the item back: present when the lender is
+   * outside the delivery network (the ship command's, or the lender's directory default).
+   */
+  returnShippingCost?: Money;
   note?: string;
 }
 export interface CancelledData {
@@ -260,6 +282,35 @@ export interface LoanOverdueData extends LenderRef {
   dueDate: string;
   deadlineAt: string;
 }
+/** The lender clock that fell due: 'supply' (answered expects/will supply, never shipped), 'cancelAnswer' (a cancel request never answered). */
+export type LenderClock = 'supply' | 'cancelAnswer';
+/** The lender answered expects/will supply and did not ship by its `supply` deadline: the request stays with it, aging. */
+export interface SupplyOverdueData extends LenderRef {
+  deadlineAt: string;
+}
+/** The lender did not answer a cancel request by its `cancelAnswer` deadline: the request stays with it, aging. */
+export interface CancelUnansweredData extends LenderRef {
+  deadlineAt: string;
+}
+/**
+ * Staff ended an aging lender's turn (after a lender clock fell due): the rota moves to the next
+ * candidate when `continueWithNextLender` (unfilled when none is left), else the request is cancelled.
+ */
+export interface WithdrawnFromLenderData extends LenderRef {
+  reason: string;
+  continueWithNextLender: boolean;
+  /** The clock that had fallen due. */
+  clock: LenderClock;
+}
+/** The request's need-before date passed before anything shipped: the request is cancelled. */
+export interface NeedBeforePassedData {
+  /** The patron's "not needed after" date (YYYY-MM-DD). */
+  needBefore: string;
+  /** The lender the request was with, if any. */
+  lender: string | null;
+  position: number | null;
+  deadlineAt: string;
+}
 export interface RecalledData extends LenderRef {
   note?: string;
 }
@@ -282,6 +333,28 @@ export interface ItemLostData {
 }
 export interface ReRequestedData {
   newRequestId: string;
+  note?: string;
+}
+/** A change an amendment made: the value before (null where the field was not set) and after. */
+export interface AmendedValue<T> {
+  from: T | null;
+  to: T;
+}
+/** The citation fields an amendment may correct (the format and flags decided screening: not these). */
+export const AMENDABLE_MATERIAL_FIELDS = ['title', 'author', 'isbn', 'issn', 'oclcNumber', 'edition', 'volume', 'publicationYear'] as const;
+export type AmendableMaterialField = (typeof AMENDABLE_MATERIAL_FIELDS)[number];
+/**
+ * RequestAmended: the borrower (or hub staff) raised the maximum cost or corrected the citation
+ * before anything shipped. Only what changed is recorded, with its old and new value. The state and
+ * the rota position stay; `reaskLenders` are the lenders whose turn ended 'retry:
+ * CostExceedsMaxCost' and that the rota asks again at the new maximum, before any lender not yet
+ * asked (decided here, so the fold stays a pure read of the event).
+ */
+export interface RequestAmendedData {
+  maximumCost?: AmendedValue<Money>;
+  material?: { [K in AmendableMaterialField]?: AmendedValue<NonNullable<Material[K]>> };
+  /** Lenders to ask again, in rota order; empty when the maximum was not raised or none answered cost. */
+  reaskLenders: LenderRef[];
   note?: string;
 }
 
@@ -317,12 +390,17 @@ export interface IllEventDataMap {
   RenewalGranted: RenewalGrantedData;
   RenewalDenied: RenewalDeniedData;
   LoanOverdue: LoanOverdueData;
+  SupplyOverdue: SupplyOverdueData;
+  CancelUnanswered: CancelUnansweredData;
+  WithdrawnFromLender: WithdrawnFromLenderData;
+  NeedBeforePassed: NeedBeforePassedData;
   Recalled: RecalledData;
   ReturnShipped: ReturnShippedData;
   CheckedIn: CheckedInData;
   ManuallyClosed: ManuallyClosedData;
   ItemLost: ItemLostData;
   ReRequested: ReRequestedData;
+  RequestAmended: RequestAmendedData;
 }
 
 export type IllEventType = keyof IllEventDataMap;
@@ -359,12 +437,17 @@ export const ILL_EVENT_TYPES = [
   'RenewalGranted',
   'RenewalDenied',
   'LoanOverdue',
+  'SupplyOverdue',
+  'CancelUnanswered',
+  'WithdrawnFromLender',
+  'NeedBeforePassed',
   'Recalled',
   'ReturnShipped',
   'CheckedIn',
   'ManuallyClosed',
   'ItemLost',
   'ReRequested',
+  'RequestAmended',
 ] as const satisfies readonly IllEventType[];
 
 /** An event as a discriminated union on `type`. */
@@ -385,9 +468,11 @@ export const COMMAND_EVENTS = {
   retryPossible: ['RetryPossibleAnswered'],
   cannotSupply: ['LenderUnfilled'],
   ship: ['Shipped'],
+  amend: ['RequestAmended'],
   cancel: ['Cancelled', 'CancelRequested'],
   acceptCancel: ['CancelAccepted'],
   refuseCancel: ['CancelRefused'],
+  withdrawFromLender: ['WithdrawnFromLender'],
   receive: ['Received'],
   reportMisdelivered: ['Misdelivered'],
   reroute: ['Rerouted'],
@@ -403,7 +488,7 @@ export const COMMAND_EVENTS = {
   close: ['ManuallyClosed'],
   reportLost: ['ItemLost'],
   reRequest: ['ReRequested'],
-  deadlineReached: ['LenderTimedOut', 'ConditionalAnswerExpired', 'LoanOverdue'],
+  deadlineReached: ['LenderTimedOut', 'ConditionalAnswerExpired', 'LoanOverdue', 'SupplyOverdue', 'CancelUnanswered', 'NeedBeforePassed'],
 } as const satisfies Record<string, readonly IllEventType[]>;
 
 /** The command that produces each event type. */
@@ -439,6 +524,7 @@ export const STATE_NAMES = [
   'reRequested',
   'cancelled',
   'completed',
+  'wrongItemReturned',
   'lost',
   'closed',
 ] as const;
@@ -446,9 +532,10 @@ export type IllStateName = (typeof STATE_NAMES)[number];
 
 /**
  * States a request ends in. `unfilled` is terminal for reporting, yet staff may still re-request
- * or close it.
+ * or close it. `wrongItemReturned`: the item received was the wrong one; it went back and the
+ * lender checked it in (a re-request was started): not a fill.
  */
-export const TERMINAL_STATES = ['rejected', 'documentDelivery', 'filledLocally', 'unfilled', 'reRequested', 'cancelled', 'completed', 'lost', 'closed'] as const;
+export const TERMINAL_STATES = ['rejected', 'documentDelivery', 'filledLocally', 'unfilled', 'reRequested', 'cancelled', 'completed', 'wrongItemReturned', 'lost', 'closed'] as const;
 export type TerminalState = (typeof TERMINAL_STATES)[number];
 
 export function isTerminal(stateName: string): stateName is TerminalState {
@@ -456,11 +543,11 @@ export function isTerminal(stateName: string): stateName is TerminalState {
 }
 
 /** Names of the deadlines the workflow schedules (scheduleDeadline params.name). */
-export const DEADLINE_NAMES = ['lenderResponse', 'conditionalAnswer', 'due'] as const;
+export const DEADLINE_NAMES = ['lenderResponse', 'conditionalAnswer', 'due', 'supply', 'cancelAnswer', 'needBefore'] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];
 
 /** Names of the effects (XState actions) the workflow asks for, besides the engine's deadlines. */
-export const EFFECT_NAMES = ['notifyLender', 'notifyBorrower', 'handToDocumentDelivery', 'startReRequest', 'scheduleDeadline', 'cancelDeadline'] as const;
+export const EFFECT_NAMES = ['notifyLender', 'notifyBorrower', 'notifyLenderOf', 'handToDocumentDelivery', 'startReRequest', 'scheduleDeadline', 'cancelDeadline'] as const;
 export type EffectName = (typeof EFFECT_NAMES)[number];
 
 export type { MaterialFormat };

@@ -1,9 +1,10 @@
 import type { WorkflowEvent } from '@interlend/engine';
 import type { IllContext, RotaEntryState } from './context';
 import { nextCandidate } from './context';
-import type { IllEventDataMap, IllEventType, RequestDetails, RotaBuiltData, RotaReason } from './events';
+import type { IllEventDataMap, IllEventType, RequestAmendedData, RequestDetails, RotaBuiltData, RotaReason } from './events';
 import { costDiffersFromOffer } from './policies/costs';
-import { isPastDue } from './policies/businessDays';
+import { addBusinessDays, isPastDue } from './policies/businessDays';
+import { DEFAULT_DAYS_TO_ANSWER_CANCEL, DEFAULT_DAYS_TO_SHIP } from './directory';
 
 /** The event the machine receives for each stored event type. */
 export type IllMachineEvent = { [K in IllEventType]: WorkflowEvent<K, IllEventDataMap[K]> }[IllEventType];
@@ -24,6 +25,10 @@ export function lenderOutcome(event: IllMachineEvent): string | null {
       return 'conditions rejected';
     case 'CancelAccepted':
       return 'cancelled';
+    case 'WithdrawnFromLender':
+      return `withdrawn: ${event.data.clock === 'supply' ? 'supply overdue' : 'cancel unanswered'}`;
+    case 'NeedBeforePassed':
+      return 'cancelled: need-before date passed';
     case 'ManuallyClosed':
       return 'closed';
     case 'Shipped':
@@ -51,6 +56,16 @@ function withoutDeadline(context: IllContext, name: keyof IllContext['deadlines'
   const { [name]: _gone, ...rest } = context.deadlines;
   return rest;
 }
+
+/** When a lender clock started at `time` falls due: the current lender's days (from its rota entry, else the default), its closures skipped. */
+function lenderClockDue(context: IllContext, time: string, clock: 'supply' | 'cancelAnswer'): string {
+  const entry = context.rota.find((e) => e.position === context.current);
+  const days = clock === 'supply' ? (entry?.daysToShip ?? DEFAULT_DAYS_TO_SHIP) : (entry?.daysToAnswerCancel ?? DEFAULT_DAYS_TO_ANSWER_CANCEL);
+  return addBusinessDays(time, days, entry?.closures ?? []);
+}
+
+/** No lender clock running or fallen due (the lender's turn or its promise ended). */
+const NO_LENDER_CLOCKS = { supplyBy: null, cancelAnswerBy: null, aging: null } as const;
 
 /**
  * The context after an event: the pure `evolve` of the request's data. The machine decides the
@@ -84,7 +99,11 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
         request: details,
         submittedAt: event.time,
         relatedRequestId: details.relatedRequestId ?? null,
-        screening: { outcome: screening.outcome, reasons: [...screening.reasons] },
+        screening: {
+          outcome: screening.outcome,
+          reasons: [...screening.reasons],
+          ...(screening.overLibraryMaximum ? { overLibraryMaximum: { libraryMaximum: { ...screening.overLibraryMaximum.libraryMaximum }, approval: screening.overLibraryMaximum.approval } } : {}),
+        },
         costs: { ...next.costs, maximum: details.maximumCost },
       };
     }
@@ -104,10 +123,40 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
         conditionsStatus: 'pending',
         conditionalRespondBy: event.data.respondBy,
         costs: { ...next.costs, offered },
+        // A conditional answer replaces any promise to supply: its clock ends (accepting restarts it).
+        supplyBy: null,
+        aging: null,
       };
     }
     case 'ConditionsAccepted':
-      return { ...next, conditionsStatus: 'accepted', conditionalRespondBy: null, costs: { ...next.costs, consented: event.data.consentedCost ?? next.costs.consented } };
+      return {
+        ...next,
+        conditionsStatus: 'accepted',
+        conditionalRespondBy: null,
+        costs: { ...next.costs, consented: event.data.consentedCost ?? next.costs.consented },
+        supplyBy: lenderClockDue(next, event.time, 'supply'),
+        aging: null,
+      };
+    case 'ExpectToSupplyAnswered':
+    case 'WillSupplyAnswered':
+      // The supply clock (re)starts with each promise to supply.
+      return { ...next, supplyBy: lenderClockDue(next, event.time, 'supply'), aging: null };
+    case 'CancelRequested':
+      return { ...next, cancelAnswerBy: lenderClockDue(next, event.time, 'cancelAnswer') };
+    case 'SupplyOverdue':
+      return { ...next, aging: { clock: 'supply', deadlineAt: event.data.deadlineAt, since: event.time }, deadlines: withoutDeadline(next, 'supply') };
+    case 'CancelUnanswered':
+      return { ...next, aging: { clock: 'cancelAnswer', deadlineAt: event.data.deadlineAt, since: event.time }, deadlines: withoutDeadline(next, 'cancelAnswer') };
+    case 'WithdrawnFromLender':
+      return { ...next, ...NO_LENDER_CLOCKS, cancel: null, endReason: event.data.continueWithNextLender ? next.endReason : event.data.reason };
+    case 'NeedBeforePassed':
+      return {
+        ...next,
+        ...NO_LENDER_CLOCKS,
+        cancel: null,
+        endReason: `not needed after ${event.data.needBefore}: the need-before date passed before anything shipped`,
+        deadlines: withoutDeadline(next, 'needBefore'),
+      };
     case 'ConditionalAnswerExpired':
       return { ...next, deadlines: withoutDeadline(next, 'conditionalAnswer') };
     case 'LenderTimedOut':
@@ -115,10 +164,11 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
     case 'CancelAccepted': {
       // Continuing only when a lender is left; otherwise the cancel ends the request.
       const continues = event.data.continueWithNextLender && nextCandidate(next) !== undefined;
-      return { ...next, endReason: continues ? next.endReason : (next.cancel?.reason ?? null), cancel: null };
+      return { ...next, ...NO_LENDER_CLOCKS, endReason: continues ? next.endReason : (next.cancel?.reason ?? null), cancel: null };
     }
     case 'CancelRefused':
-      return { ...next, cancel: null };
+      // The refused cancel's clock ends; a supply clock that had fallen due stays fallen due.
+      return { ...next, cancel: null, cancelAnswerBy: null, aging: next.aging?.clock === 'cancelAnswer' ? null : (next.aging ?? null) };
     case 'Cancelled':
       return { ...next, endReason: event.data.reason };
     case 'Shipped':
@@ -134,6 +184,7 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
         conditionsStatus: next.conditionsStatus === 'pending' ? 'presumed' : next.conditionsStatus,
         conditionalRespondBy: null,
         cancel: null,
+        ...NO_LENDER_CLOCKS,
       };
     case 'Received':
       return { ...next, receivedItemIds: [...event.data.itemIds], receivedAt: event.time };
@@ -144,7 +195,9 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
     case 'MisdeliveredReturned':
       return { ...next, newRequestId: event.data.newRequestId, returnShippedAt: event.time, returnTrackingId: event.data.trackingId ?? null };
     case 'WrongItemReported':
-      return { ...next, newRequestId: event.data.newRequestId };
+      return { ...next, newRequestId: event.data.newRequestId, wrongItemReportedAt: event.time };
+    case 'RequestAmended':
+      return amended(next, event.data);
     case 'RenewalRequested':
       return { ...next, renewals: next.renewals + 1, renewalRequestedAt: event.time };
     case 'RenewalGranted':
@@ -173,6 +226,20 @@ export function evolve(context: IllContext, event: IllMachineEvent): IllContext 
   }
 }
 
+/** The request after an amendment: the new maximum and citation; the lenders to ask again flagged on the rota. */
+function amended(context: IllContext, data: RequestAmendedData): IllContext {
+  const corrections = Object.fromEntries(Object.entries(data.material ?? {}).map(([field, change]) => [field, change.to]));
+  const maximum = data.maximumCost?.to;
+  const request = context.request ? { ...context.request, ...(maximum ? { maximumCost: maximum } : {}), material: { ...context.request.material, ...corrections } } : null;
+  const again = new Set((data.reaskLenders ?? []).map((r) => r.position));
+  return {
+    ...context,
+    request,
+    costs: maximum ? { ...context.costs, maximum } : context.costs,
+    rota: again.size ? context.rota.map((e) => (again.has(e.position) ? { ...e, askAgain: true } : e)) : context.rota,
+  };
+}
+
 /**
  * The rota a request keeps from RotaBuilt (version 2): candidates at positions 1..n, then the
  * skipped libraries the borrower preferred. A candidate's reason is kept where the event says it
@@ -190,6 +257,10 @@ function rotaEntries(data: RotaBuiltData, preferred: readonly string[]): RotaEnt
       daysToRespond: c.daysToRespond,
       closures: (c.closures ?? []).map((x) => ({ ...x })),
       lastResort: c.lastResort === true,
+      // Lender clocks: present only where the rota recorded terms other than the defaults.
+      ...(c.daysToShip !== undefined ? { daysToShip: c.daysToShip } : {}),
+      ...(c.daysToAnswerCancel !== undefined ? { daysToAnswerCancel: c.daysToAnswerCancel } : {}),
+      ...(c.outsideNetwork ? { outsideNetwork: true } : {}),
       ...fresh,
     };
   });

@@ -9,6 +9,7 @@ export {
   isTerminal,
   DEADLINE_NAMES,
   EFFECT_NAMES,
+  AMENDABLE_MATERIAL_FIELDS,
 } from './events';
 export type {
   Closure,
@@ -57,12 +58,20 @@ export type {
   RenewalGrantedData,
   RenewalDeniedData,
   LoanOverdueData,
+  LenderClock,
+  SupplyOverdueData,
+  CancelUnansweredData,
+  WithdrawnFromLenderData,
+  NeedBeforePassedData,
   RecalledData,
   ReturnShippedData,
   CheckedInData,
   ManuallyClosedData,
   ItemLostData,
   ReRequestedData,
+  RequestAmendedData,
+  AmendedValue,
+  AmendableMaterialField,
 } from './events';
 
 export {
@@ -103,7 +112,7 @@ export type {
   CommandParty,
 } from './commands';
 
-export { Directory, parseDirectory, DirectorySchema, LibrarySchema, ClosureSchema, DAYS_TO_RESPOND, LENDING_POLICIES, DEFAULT_MAX_LENDERS, formatPath } from './directory';
+export { Directory, parseDirectory, DirectorySchema, LibrarySchema, ClosureSchema, ContactSchema, DAYS_TO_RESPOND, LENDING_POLICIES, DEFAULT_MAX_LENDERS, DEFAULT_DAYS_TO_SHIP, DEFAULT_DAYS_TO_ANSWER_CANCEL, MAX_CLOCK_DAYS, formatPath } from './directory';
 export type { Library, DirectoryData, DirectoryInput, DaysToRespond, LendingPolicy } from './directory';
 
 export { screen, NOT_RETURNABLE_FORMATS, DOCUMENT_DELIVERY_FORMATS, REVIEW_FORMATS } from './policies/screening';
@@ -115,7 +124,7 @@ export { addBusinessDays, isBusinessDay, isWeekend, closureOn, utcDate, response
 export { toMinor, formatMoney, sameMoney, exceeds, costLimit, offerAcceptable, shipmentCostAllowed, costDiffersFromOffer } from './policies/costs';
 
 export { initialContext, currentEntry, nextCandidate, reRequestId } from './context';
-export type { IllContext, IllInput, RotaEntryState, ConditionState, CancellableSubstate, PendingCancel, PendingDeadline, Costs } from './context';
+export type { IllContext, IllInput, RotaEntryState, LenderTurn, ConditionState, CancellableSubstate, PendingCancel, PendingDeadline, Costs, Aging } from './context';
 export { evolve, lenderOutcome } from './evolve';
 export type { IllMachineEvent, IllMachineEventOf } from './evolve';
 export { illMachine, deadlineFor, conditionalRespondBy, CONDITIONAL_ANSWER_DAYS } from './machine';
@@ -124,19 +133,24 @@ export type {
   NotifyLenderParams,
   NotifyBorrowerParams,
   BorrowerNotice,
+  NotifyLenderOfParams,
+  LenderNotice,
   HandToDocumentDeliveryParams,
   StartReRequestParams,
   ReRequestReason,
 } from './machine';
-export { authorizeCommand, ROLES } from './authorize';
+export { authorizeCommand, commandsFor, ROLES } from './authorize';
 export type { Role } from './authorize';
 export { decideCommand } from './decide';
 export type { DecideState } from './decide';
+export { refusedNow } from './decide';
 export { illRequestWorkflow, ILL_WORKFLOW, allowedIllCommands, describeIllState } from './workflow';
 export type { IllServices } from './workflow';
 
-export { saveDirectory, loadDirectory, DIRECTORY_STREAM, DIRECTORY_IMPORTED } from './persistence/directoryRepository';
-export type { SavedDirectory } from './persistence/directoryRepository';
+export { saveDirectory, loadDirectory, loadDirectoryHead, refreshDirectoryHead, DIRECTORY_STREAM, DIRECTORY_IMPORTED, LIBRARY_UPDATED } from './persistence/directoryRepository';
+export type { SavedDirectory, DirectoryHead } from './persistence/directoryRepository';
+export { updateLibrary, libraryProfileHistory, diffProfiles } from './persistence/libraryUpdates';
+export type { LibraryChange, LibraryProfileChange, UpdatedLibrary, UpdateMode } from './persistence/libraryUpdates';
 export { LIMITS, CONTROL_CHARACTERS, hasControlCharacters, utf8Bytes, jsonBytes } from './limits';
 export { reRequestEffect } from './effects/reRequest';
 export { simulate, runSimulation, SCENARIOS } from './simulation/simulator';

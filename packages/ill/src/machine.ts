@@ -1,8 +1,8 @@
-import { assign, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 import type { CancelDeadlineParams, JsonObject, ScheduleDeadlineParams } from '@interlend/engine';
 import type { ServiceLevel, ServiceType } from './commands';
 import type { CancellableSubstate, IllContext, IllInput } from './context';
-import { currentEntry, initialContext, nextCandidate } from './context';
+import { askedNow, currentEntry, initialContext, nextCandidate, wrongItemReported } from './context';
 import type { DeadlineName, RequestDetails } from './events';
 import { evolve, type IllMachineEvent } from './evolve';
 import { addBusinessDays, dueInstant, isPastDue, responseDays } from './policies/businessDays';
@@ -37,13 +37,35 @@ export type BorrowerNotice =
   | 'renewalGranted'
   | 'renewalDenied'
   | 'recalled'
-  | 'overdue';
+  | 'overdue'
+  /** Lender clocks (docs/workflow/lender-clocks.md): the lender did not ship by its supply deadline. */
+  | 'supplyOverdue'
+  /** The lender did not answer the cancel request by its deadline. */
+  | 'cancelUnanswered'
+  /** The need-before date passed before anything shipped: the request is cancelled. */
+  | 'needBeforePassed';
 export interface NotifyBorrowerParams extends JsonObject {
   requestId: string;
   borrower: string;
   about: BorrowerNotice;
   lender: string | null;
   position: number | null;
+}
+/**
+ * What a lender is told besides being asked (`notifyLender`): the borrower asks it to cancel, asks
+ * for a renewal, shipped the item back; staff withdrew the request from it; the request's
+ * need-before date passed while it had it.
+ */
+export type LenderNotice = 'cancelRequested' | 'renewalRequested' | 'returnShipped' | 'withdrawn' | 'needBeforePassed';
+export interface NotifyLenderOfParams extends JsonObject {
+  requestId: string;
+  /** The lender told. */
+  library: string;
+  position: number | null;
+  about: LenderNotice;
+  borrower: string;
+  /** Why, where the event gives a reason (cancel, withdrawal). */
+  reason: string | null;
 }
 export interface HandToDocumentDeliveryParams extends JsonObject {
   requestId: string;
@@ -80,6 +102,15 @@ export function deadlineFor(name: DeadlineName, context: IllContext): ScheduleDe
       return { name, at: context.conditionalRespondBy ?? '', key: String(context.current) };
     case 'due':
       return { name, at: context.dueDate ? dueInstant(context.dueDate) : '', key: context.dueDate ?? '' };
+    case 'supply':
+      return { name, at: context.supplyBy ?? '', key: String(context.current) };
+    case 'cancelAnswer':
+      return { name, at: context.cancelAnswerBy ?? '', key: String(context.current) };
+    case 'needBefore': {
+      // "Not needed after" the date: the search ends when that day is over (UTC), like a due date.
+      const needBefore = context.request?.needBefore;
+      return { name, at: needBefore ? dueInstant(needBefore) : '', key: needBefore ?? '' };
+    }
   }
 }
 
@@ -87,6 +118,12 @@ const asJson = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value))
 
 function borrowerNotice(context: IllContext, about: BorrowerNotice): NotifyBorrowerParams {
   return { requestId: context.requestId, borrower: context.borrower ?? '', about, lender: context.lender, position: context.current };
+}
+
+function lenderNotice(context: IllContext, about: LenderNotice, event: IllMachineEvent): NotifyLenderOfParams {
+  const data = event.data as { reason?: unknown };
+  const reason = about === 'needBeforePassed' ? `not needed after ${context.request?.needBefore ?? '?'}` : typeof data.reason === 'string' ? data.reason : null;
+  return { requestId: context.requestId, library: context.lender ?? '', position: context.current, about, borrower: context.borrower ?? '', reason };
 }
 
 function reRequest(context: IllContext, reason: ReRequestReason): StartReRequestParams {
@@ -115,13 +152,39 @@ const unschedule = (name: DeadlineName) =>
     { type: 'cancelDeadline', params: { name } },
   ] as const;
 const notifyBorrower = (about: BorrowerNotice) => ({ type: 'notifyBorrower', params: ({ context }: { context: IllContext }) => borrowerNotice(context, about) }) as const;
+/**
+ * A named action of this machine with its params, for `enqueueActions` in `setup` (whose types
+ * cannot name the machine's own actions yet); xstate resolves it by name like any other.
+ */
+const named = (type: 'trackDeadline' | 'scheduleDeadline' | 'untrackDeadline' | 'cancelDeadline', params: JsonObject) => ({ type, params }) as never;
+const notifyLenderOf = (about: LenderNotice) =>
+  ({ type: 'notifyLenderOf', params: ({ context, event }: { context: IllContext; event: IllMachineEvent }) => lenderNotice(context, about, event) }) as const;
 const startReRequest = (reason: ReRequestReason) => ({ type: 'startReRequest', params: ({ context }: { context: IllContext }) => reRequest(context, reason) }) as const;
-const rememberCancel = (from: CancellableSubstate) => ['record', { type: 'rememberCancel', params: { from } }] as const;
+const rememberCancel = (from: CancellableSubstate) => ['record', { type: 'rememberCancel', params: { from } }, notifyLenderOf('cancelRequested')] as const;
 const restoreAfterRefusal = (substate: CancellableSubstate) => ({ guard: { type: 'cancelFrom', params: { substate } }, target: substate, actions: ['record', notifyBorrower('cancelRefused')] }) as const;
 
 const LEAVE = { target: '#ill.nextLender', actions: 'record' } as const;
 const CLOSE = { ManuallyClosed: { target: '#ill.closed', actions: 'record' } } as const;
 const LOST = { ItemLost: { target: '#ill.lost', actions: 'record' } } as const;
+/** Staff end an aging lender's turn (decide allows it only once a lender clock fell due): the next lender, or cancelled. */
+const WITHDRAW = [
+  { guard: 'withdrawContinues', target: '#ill.nextLender', actions: ['record', notifyLenderOf('withdrawn')] },
+  { target: '#ill.cancelled', actions: ['record', notifyLenderOf('withdrawn')] },
+] as const;
+/** A lender clock fell due: the request stays where it is (no exit, no entry), aging; the borrower is told. */
+const SUPPLY_OVERDUE = { SupplyOverdue: { actions: ['record', notifyBorrower('supplyOverdue')] } } as const;
+/** The need-before date passed before anything shipped: cancelled; the borrower (and the lender asked, if any) told. */
+const NEED_BEFORE_PASSED = { NeedBeforePassed: { target: '#ill.cancelled', actions: ['record', notifyBorrower('needBeforePassed')] } } as const;
+/**
+ * An amendment (raised maximum, corrected citation) changes neither the state nor the rota
+ * position: a targetless transition, so no state is exited or entered and no deadline restarts.
+ */
+const AMEND = { actions: 'record' } as const;
+/** The lender checked the item in: the loan is completed, unless the item was the wrong one. */
+const CHECK_IN = [
+  { guard: 'wrongItem', target: '#ill.wrongItemReturned', actions: 'record' },
+  { target: '#ill.completed', actions: 'record' },
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -131,6 +194,7 @@ export const illMachine = setup({
     // Effects: recorded by the engine, carried out by workers after the append commits.
     notifyLender: (_, _params: NotifyLenderParams) => {},
     notifyBorrower: (_, _params: NotifyBorrowerParams) => {},
+    notifyLenderOf: (_, _params: NotifyLenderOfParams) => {},
     handToDocumentDelivery: (_, _params: HandToDocumentDeliveryParams) => {},
     startReRequest: (_, _params: StartReRequestParams) => {},
     scheduleDeadline: (_, _params: ScheduleDeadlineParams) => {},
@@ -158,15 +222,35 @@ export const illMachine = setup({
         current: next.position,
         lender: next.library,
         lenderRespondBy: addBusinessDays(event.time, days, next.closures),
-        rota: context.rota.map((e) => (e.position === next.position ? { ...e, requestedAt: event.time } : e)),
+        rota: context.rota.map((e) => (e.position === next.position ? askedNow(e, event.time) : e)),
         costs: { ...context.costs, offered: null, actual: null, consented: null, differsFromOffer: false },
         conditions: [],
         conditionsStatus: 'none' as const,
         conditionalRespondBy: null,
         cancel: null,
+        supplyBy: null,
+        cancelAnswerBy: null,
+        aging: null,
       };
     }),
-    endRota: assign(() => ({ current: null, lender: null, lenderRespondBy: null, cancel: null })),
+    endRota: assign(() => ({ current: null, lender: null, lenderRespondBy: null, cancel: null, supplyBy: null, cancelAnswerBy: null, aging: null })),
+    /**
+     * Schedules a lender clock on entering its state, unless it already fell due (the request is
+     * aging: a refused cancel returns to willSupply without starting it again) or none is set.
+     */
+    startLenderClock: enqueueActions(({ context, enqueue }, params: { name: 'supply' | 'cancelAnswer' }) => {
+      const at = params.name === 'supply' ? context.supplyBy : context.cancelAnswerBy;
+      if (!at || context.aging?.clock === params.name) return;
+      const deadline = deadlineFor(params.name, context);
+      enqueue(named('trackDeadline', deadline));
+      enqueue(named('scheduleDeadline', deadline));
+    }),
+    /** Cancels the need-before clock where one is pending (most requests have none: nothing is recorded then). */
+    endNeedBefore: enqueueActions(({ context, enqueue }) => {
+      if (!context.deadlines?.needBefore) return;
+      enqueue(named('untrackDeadline', { name: 'needBefore' }));
+      enqueue(named('cancelDeadline', { name: 'needBefore' }));
+    }),
     markOverdue: assign({ overdue: true }),
   },
   guards: {
@@ -174,6 +258,9 @@ export const illMachine = setup({
     hasNextCandidate: ({ context }) => nextCandidate(context) !== undefined,
     cancelFrom: ({ context }, params: { substate: CancellableSubstate }) => context.cancel?.from === params.substate,
     continueWithNextLender: ({ context, event }) => event.type === 'CancelAccepted' && event.data.continueWithNextLender && nextCandidate(context) !== undefined,
+    /** Withdrawn to move on: the next lender (or unfilled when none is left). */
+    withdrawContinues: ({ event }) => event.type === 'WithdrawnFromLender' && event.data.continueWithNextLender,
+    submittedWithNeedBefore: ({ event }) => event.type === 'RequestSubmitted' && typeof event.data.needBefore === 'string',
     consentCoversOffer: ({ context, event }) =>
       event.type === 'ConditionsAccepted' &&
       context.costs.maximum !== null &&
@@ -182,6 +269,7 @@ export const illMachine = setup({
       event.type === 'Shipped' && context.costs.maximum !== null && shipmentCostAllowed(event.data.cost, context.costs.maximum, context.costs.consented),
     grantedDueDatePassed: ({ event }) => event.type === 'RenewalGranted' && isPastDue(event.data.dueDate, event.time),
     pastDue: ({ context, event }) => context.dueDate !== null && isPastDue(context.dueDate, event.time),
+    wrongItem: ({ context }) => wrongItemReported(context),
   },
 }).createMachine({
   id: 'ill',
@@ -189,7 +277,13 @@ export const illMachine = setup({
   initial: 'new',
   states: {
     new: {
-      on: { RequestSubmitted: { target: 'screening', actions: 'record' } },
+      on: {
+        RequestSubmitted: [
+          // The need-before clock runs from submission until something ships or the request ends.
+          { guard: 'submittedWithNeedBefore', target: 'screening', actions: ['record', ...schedule('needBefore')] },
+          { target: 'screening', actions: 'record' },
+        ],
+      },
     },
     /** Transient: the screening policy's outcome (assigned on submit) picks the way. */
     screening: {
@@ -204,7 +298,9 @@ export const illMachine = setup({
       on: {
         StaffApproved: { target: 'networkCheck', actions: 'record' },
         StaffRejected: { target: 'rejected', actions: 'record' },
+        RequestAmended: AMEND,
         Cancelled: { target: 'cancelled', actions: 'record' },
+        ...NEED_BEFORE_PASSED,
         ...CLOSE,
       },
     },
@@ -212,7 +308,9 @@ export const illMachine = setup({
       on: {
         FilledLocally: { target: 'filledLocally', actions: 'record' },
         NotAvailableLocally: { target: 'sourcing', actions: 'record' },
+        RequestAmended: AMEND,
         Cancelled: { target: 'cancelled', actions: 'record' },
+        ...NEED_BEFORE_PASSED,
         ...CLOSE,
       },
     },
@@ -242,6 +340,8 @@ export const illMachine = setup({
       },
       on: {
         Shipped: { guard: 'shipmentCostAllowed', target: 'shipped', actions: ['record', notifyBorrower('shipped')] },
+        RequestAmended: AMEND,
+        NeedBeforePassed: { target: '#ill.cancelled', actions: ['record', notifyBorrower('needBeforePassed'), notifyLenderOf('needBeforePassed')] },
         ...CLOSE,
       },
       states: {
@@ -259,7 +359,11 @@ export const illMachine = setup({
           },
         },
         expectsToSupply: {
+          entry: { type: 'startLenderClock', params: { name: 'supply' } },
+          exit: [...unschedule('supply')],
           on: {
+            ...SUPPLY_OVERDUE,
+            WithdrawnFromLender: WITHDRAW,
             WillSupplyAnswered: { target: 'willSupply', actions: 'record' },
             ConditionalAnswered: { target: 'conditional', actions: ['record', notifyBorrower('conditionalAnswer')] },
             RetryPossibleAnswered: LEAVE,
@@ -268,7 +372,11 @@ export const illMachine = setup({
           },
         },
         willSupply: {
+          entry: { type: 'startLenderClock', params: { name: 'supply' } },
+          exit: [...unschedule('supply')],
           on: {
+            ...SUPPLY_OVERDUE,
+            WithdrawnFromLender: WITHDRAW,
             ConditionalAnswered: { target: 'conditional', actions: ['record', notifyBorrower('conditionalAnswer')] },
             RetryPossibleAnswered: LEAVE,
             LenderUnfilled: LEAVE,
@@ -290,7 +398,11 @@ export const illMachine = setup({
           },
         },
         cancelPending: {
+          entry: { type: 'startLenderClock', params: { name: 'cancelAnswer' } },
+          exit: [...unschedule('cancelAnswer')],
           on: {
+            CancelUnanswered: { actions: ['record', notifyBorrower('cancelUnanswered')] },
+            WithdrawnFromLender: WITHDRAW,
             CancelAccepted: [
               { guard: 'continueWithNextLender', target: '#ill.nextLender', actions: ['record', notifyBorrower('cancelAccepted')] },
               { target: '#ill.cancelled', actions: ['record', notifyBorrower('cancelAccepted')] },
@@ -306,6 +418,7 @@ export const illMachine = setup({
       },
     },
     shipped: {
+      entry: 'endNeedBefore',
       on: {
         Received: { target: 'onLoan', actions: 'record' },
         Misdelivered: { target: 'misdelivered', actions: 'record' },
@@ -316,7 +429,7 @@ export const illMachine = setup({
     misdelivered: {
       on: {
         Rerouted: { target: 'shipped', actions: 'record' },
-        MisdeliveredReturned: { target: 'returnShipped', actions: ['record', startReRequest('misdeliveredReturned')] },
+        MisdeliveredReturned: { target: 'returnShipped', actions: ['record', startReRequest('misdeliveredReturned'), notifyLenderOf('returnShipped')] },
         ...CLOSE,
       },
     },
@@ -325,8 +438,8 @@ export const illMachine = setup({
       entry: [...schedule('due')],
       exit: [...unschedule('due')],
       on: {
-        ReturnShipped: { target: 'returnShipped', actions: 'record' },
-        CheckedIn: { target: 'completed', actions: 'record' },
+        ReturnShipped: { target: 'returnShipped', actions: ['record', notifyLenderOf('returnShipped')] },
+        CheckedIn: CHECK_IN,
         ...LOST,
         ...CLOSE,
       },
@@ -335,14 +448,14 @@ export const illMachine = setup({
           on: {
             CheckedOutToPatron: { target: 'inUse', actions: 'record' },
             WrongItemReported: { target: 'awaitingReturn', actions: ['record', startReRequest('wrongItem')] },
-            RenewalRequested: { target: 'renewalPending', actions: 'record' },
+            RenewalRequested: { target: 'renewalPending', actions: ['record', notifyLenderOf('renewalRequested')] },
             LoanOverdue: { target: 'overdue', actions: 'record' },
             Recalled: { target: 'recalled', actions: ['record', notifyBorrower('recalled')] },
           },
         },
         inUse: {
           on: {
-            RenewalRequested: { target: 'renewalPending', actions: 'record' },
+            RenewalRequested: { target: 'renewalPending', actions: ['record', notifyLenderOf('renewalRequested')] },
             LoanOverdue: { target: 'overdue', actions: 'record' },
             Recalled: { target: 'recalled', actions: ['record', notifyBorrower('recalled')] },
           },
@@ -366,7 +479,7 @@ export const illMachine = setup({
           // Overdue has no pending 'due' deadline (it fired, or the date passed before it could).
           entry: ['markOverdue', ...unschedule('due'), notifyBorrower('overdue')],
           on: {
-            RenewalRequested: { target: 'renewalPending', actions: 'record' },
+            RenewalRequested: { target: 'renewalPending', actions: ['record', notifyLenderOf('renewalRequested')] },
             Recalled: { target: 'recalled', actions: ['record', notifyBorrower('recalled')] },
           },
         },
@@ -381,38 +494,43 @@ export const illMachine = setup({
     },
     returnShipped: {
       on: {
-        CheckedIn: { target: 'completed', actions: 'record' },
+        CheckedIn: CHECK_IN,
         ...LOST,
         ...CLOSE,
       },
     },
     unfilled: {
       // Terminal for reporting; staff may still re-request or close.
-      entry: notifyBorrower('unfilled'),
+      entry: ['endNeedBefore', notifyBorrower('unfilled')],
       on: {
         ReRequested: { target: 'reRequested', actions: ['record', startReRequest('unfilled')] },
         ...CLOSE,
       },
     },
-    rejected: { type: 'final', entry: notifyBorrower('rejected') },
+    rejected: { type: 'final', entry: ['endNeedBefore', notifyBorrower('rejected')] },
     documentDelivery: {
       type: 'final',
-      entry: {
-        type: 'handToDocumentDelivery',
-        params: ({ context }) => ({
-          requestId: context.requestId,
-          borrower: context.borrower ?? '',
-          request: asJson(context.request ?? {}),
-          reasons: [...(context.screening?.reasons ?? [])],
-        }),
-      },
+      entry: [
+        'endNeedBefore',
+        {
+          type: 'handToDocumentDelivery',
+          params: ({ context }) => ({
+            requestId: context.requestId,
+            borrower: context.borrower ?? '',
+            request: asJson(context.request ?? {}),
+            reasons: [...(context.screening?.reasons ?? [])],
+          }),
+        },
+      ],
     },
-    filledLocally: { type: 'final' },
+    filledLocally: { type: 'final', entry: 'endNeedBefore' },
     reRequested: { type: 'final' },
-    cancelled: { type: 'final' },
+    cancelled: { type: 'final', entry: 'endNeedBefore' },
     completed: { type: 'final' },
+    /** The item received was the wrong one: it went back and the lender checked it in. Not a fill (a re-request was started). */
+    wrongItemReturned: { type: 'final' },
     lost: { type: 'final' },
-    closed: { type: 'final' },
+    closed: { type: 'final', entry: 'endNeedBefore' },
   },
 });
 

@@ -3,7 +3,7 @@ import { Directory, LibrarySchema, parseDirectory } from './directory';
 import type { RotaBuiltData, RotaBuiltDataV1 } from './events';
 import { buildRota } from './policies/rota';
 import { generateDirectory } from './simulation/generateDirectory';
-import { borrowerActor, illHistory, lenderActor, sampleDirectoryJson, sampleRequest, sampleShipment, SAMPLE_REQUEST_ID, toFirstLender } from './testing';
+import { borrowerActor, hubActor, illHistory, lenderActor, sampleDirectoryJson, sampleRequest, sampleShipment, SAMPLE_REQUEST_ID, toFirstLender } from './testing';
 import { illEventSchemas, readIllStream } from './upcasters';
 import { illRequestWorkflow } from './workflow';
 
@@ -55,7 +55,8 @@ describe('RotaBuilt version 2 and its upcaster from version 1', () => {
       const directory = new Directory({ libraries: json.libraries.map((l) => LibrarySchema.parse(l)) });
       const history = illHistory(
         [
-          { type: 'submit', data: { ...sampleRequest(), maximumCost: { amount: 50, currency: 'USD' } }, actor: borrowerActor('LIB002') },
+          // Submitted by hub staff for LIB002: a maximum above LIB002's own goes straight on (docs/workflow/costs.md).
+          { type: 'submit', data: { ...sampleRequest(), maximumCost: { amount: 50, currency: 'USD' }, onBehalfOf: 'LIB002' }, actor: hubActor },
           { type: 'notAvailableLocally', data: { preferredLenders: ['LIB007', 'LIB003'] }, actor: borrowerActor('LIB002') },
         ],
         { directory, start: '2026-03-02T09:00:00.000Z' },

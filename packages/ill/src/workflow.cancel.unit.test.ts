@@ -26,10 +26,15 @@ describe('cancelling a request', () => {
     }
   });
 
-  it('stops the lender clock while the cancel is pending', () => {
+  it('stops the lender clock while the cancel is pending, tells the lender and starts its clock to answer', () => {
     const outcome = illSpec(first).when(cancel());
-    expect(outcome.effects).toEqual([{ type: 'cancelDeadline', params: { name: 'lenderResponse' } }]);
-    expect(outcome.after!.snapshot.context.deadlines).toEqual({});
+    expect(outcome.effects).toEqual([
+      { type: 'cancelDeadline', params: { name: 'lenderResponse' } },
+      { type: 'notifyLenderOf', params: { requestId: 'REQ-1', library: 'LIB2', position: 1, about: 'cancelRequested', borrower: 'LIB1', reason: 'patron left town' } },
+      // LIB2 has the directory's default of 2 business days to answer a cancel (lender-clocks.md).
+      { type: 'scheduleDeadline', params: { name: 'cancelAnswer', at: '2026-01-07T09:03:00.000Z', key: '1' } },
+    ]);
+    expect(Object.keys(outcome.after!.snapshot.context.deadlines)).toEqual(['cancelAnswer']);
   });
 
   it('ends the request when the lender accepts the cancel', () => {
@@ -37,7 +42,10 @@ describe('cancelling a request', () => {
       .when({ type: 'acceptCancel', actor: LIB2 })
       .then([{ type: 'CancelAccepted', data: { lender: 'LIB2', position: 1, continueWithNextLender: false } }])
       .thenState('cancelled');
-    expect(outcome.effects).toEqual([{ type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'cancelAccepted', lender: 'LIB2', position: 1 } }]);
+    expect(outcome.effects).toEqual([
+      { type: 'cancelDeadline', params: { name: 'cancelAnswer' } },
+      { type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'cancelAccepted', lender: 'LIB2', position: 1 } },
+    ]);
     expect(outcome.after!.snapshot.context).toMatchObject({ endReason: 'patron left town', cancel: null });
     expect(outcome.after!.snapshot.context.rota[0]!.outcome).toBe('cancelled');
   });
@@ -48,7 +56,7 @@ describe('cancelling a request', () => {
       .then([{ type: 'CancelAccepted', data: { continueWithNextLender: true } }])
       .thenState('withLender.requested');
     expect(outcome.after!.snapshot.context.lender).toBe('LIB3');
-    expect(outcome.effects.map((e) => e.type)).toEqual(['notifyBorrower', 'notifyLender', 'scheduleDeadline']);
+    expect(outcome.effects.map((e) => e.type)).toEqual(['cancelDeadline', 'notifyBorrower', 'notifyLender', 'scheduleDeadline']);
   });
 
   it('ends as cancelled when asked to continue but no lender is left', () => {

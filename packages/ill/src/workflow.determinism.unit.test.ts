@@ -56,7 +56,7 @@ describe('types', () => {
     const ship: IllCommandInput['ship'] = { itemIds: 'ITEM-1', dueDate: '2026-02-01', cost: { amount: 1, currency: 'USD' } };
     const state: string = 'closed';
     if (isTerminal(state)) {
-      const terminal: 'rejected' | 'documentDelivery' | 'filledLocally' | 'unfilled' | 'reRequested' | 'cancelled' | 'completed' | 'lost' | 'closed' = state;
+      const terminal: 'rejected' | 'documentDelivery' | 'filledLocally' | 'unfilled' | 'reRequested' | 'cancelled' | 'completed' | 'wrongItemReturned' | 'lost' | 'closed' = state;
       expect(terminal).toBe('closed');
     }
     expect([shipped, unknown, ship]).toHaveLength(3);

@@ -149,7 +149,7 @@ describe('deadlines', () => {
   it('refuses a deadline no longer pending', () => {
     illSpec([...first, { type: 'willSupply', actor: LIB2 }])
       .when({ type: 'deadlineReached', data: { name: 'lenderResponse', key: '1', at: '2026-01-09T09:01:00.000Z' }, actor: systemActor })
-      .thenThrows('ILLEGAL_STATE', /'deadlineReached' is not allowed in state 'withLender.willSupply'/);
+      .thenThrows('ILLEGAL_STATE', /stale deadline 'lenderResponse' .*no 'lenderResponse' deadline is pending.* in state 'withLender.willSupply'/);
   });
 
   it('refuses an unknown deadline name, naming the field', () => {
@@ -208,7 +208,8 @@ describe('conditional answers', () => {
       .when({ type: 'acceptConditions', actor: BORROWER })
       .then([{ type: 'ConditionsAccepted', data: { consentToCost: false, consentedCost: null, offeredCost: { amount: 20, currency: 'USD' } } }])
       .thenState('withLender.willSupply');
-    expect(outcome.effects).toEqual([{ type: 'cancelDeadline', params: { name: 'conditionalAnswer' } }]);
+    // The borrower's clock stops; the lender's supply clock starts (lender-clocks.md).
+    expect(outcome.effects.map((e) => `${e.type} ${String(e.params.name)}`)).toEqual(['cancelDeadline conditionalAnswer', 'scheduleDeadline supply']);
     expect(outcome.after!.snapshot.context.conditionsStatus).toBe('accepted');
   });
 

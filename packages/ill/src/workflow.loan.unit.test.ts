@@ -72,7 +72,8 @@ describe('misdelivery and wrong items', () => {
       .when({ type: 'returnMisdelivered', actor: hubActor })
       .then([{ type: 'MisdeliveredReturned', data: { from: 'LIB5', newRequestId: 'REQ-1-r1' } }])
       .thenState('returnShipped');
-    expect(outcome.effects).toHaveLength(1);
+    expect(outcome.effects).toHaveLength(2);
+    expect(outcome.effects[1]).toMatchObject({ type: 'notifyLenderOf', params: { library: 'LIB2', about: 'returnShipped' } });
     expect(outcome.effects[0]).toMatchObject({
       type: 'startReRequest',
       params: { requestId: 'REQ-1', newRequestId: 'REQ-1-r1', reason: 'misdeliveredReturned', borrower: 'LIB1', request: { relatedRequestId: 'REQ-1', material: { title: 'Field Guide to Mosses' } }, triedLenders: ['LIB2'] },
@@ -199,7 +200,10 @@ describe('overdue, return and check-in', () => {
 
   it('cancels the due deadline when the item is shipped back, and completes on check-in', () => {
     const returned = illSpec(inUse).when({ type: 'shipReturn', data: { trackingId: 'RET1' }, actor: BORROWER }).thenState('returnShipped');
-    expect(returned.effects).toEqual([{ type: 'cancelDeadline', params: { name: 'due' } }]);
+    expect(returned.effects).toEqual([
+      { type: 'cancelDeadline', params: { name: 'due' } },
+      { type: 'notifyLenderOf', params: { requestId: 'REQ-1', library: 'LIB2', position: 1, about: 'returnShipped', borrower: 'LIB1', reason: null } },
+    ]);
     expect(returned.after!.snapshot.context.returnTrackingId).toBe('RET1');
     illSpec(STATE_STEPS.returnShipped).when({ type: 'checkIn', actor: LIB2 }).then([{ type: 'CheckedIn', data: { lender: 'LIB2', position: 1 } }]).thenState('completed');
   });

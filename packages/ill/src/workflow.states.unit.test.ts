@@ -6,13 +6,14 @@ import { borrowerActor, hubActor, illHistory, illSpec, lenderActor, sampleReques
 
 /** What each state accepts (guards ignored): the contract of `allowedCommands` and `interlend act --allowed`. */
 const ALLOWED: Record<IllStateName, IllCommandType[]> = {
-  needsReview: ['approve', 'reject', 'cancel', 'close'],
-  networkCheck: ['fillLocally', 'notAvailableLocally', 'cancel', 'close'],
-  'withLender.requested': ['expectToSupply', 'willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'cancel', 'close', 'deadlineReached'],
-  'withLender.expectsToSupply': ['willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'cancel', 'close'],
-  'withLender.willSupply': ['answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'cancel', 'close'],
-  'withLender.conditional': ['answerConditional', 'acceptConditions', 'rejectConditions', 'retryPossible', 'cannotSupply', 'ship', 'cancel', 'close', 'deadlineReached'],
-  'withLender.cancelPending': ['ship', 'acceptCancel', 'refuseCancel', 'close'],
+  needsReview: ['approve', 'reject', 'amend', 'cancel', 'close', 'deadlineReached'],
+  networkCheck: ['fillLocally', 'notAvailableLocally', 'amend', 'cancel', 'close', 'deadlineReached'],
+  'withLender.requested': ['expectToSupply', 'willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
+  // withdrawFromLender joins these three once a lender clock fell due (workflow.clocks.unit.test.ts).
+  'withLender.expectsToSupply': ['willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
+  'withLender.willSupply': ['answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
+  'withLender.conditional': ['answerConditional', 'acceptConditions', 'rejectConditions', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
+  'withLender.cancelPending': ['ship', 'amend', 'acceptCancel', 'refuseCancel', 'close', 'deadlineReached'],
   shipped: ['receive', 'reportMisdelivered', 'close', 'reportLost'],
   misdelivered: ['reroute', 'returnMisdelivered', 'close'],
   'onLoan.received': ['reportWrongItem', 'checkOutToPatron', 'requestRenewal', 'recall', 'shipReturn', 'checkIn', 'close', 'reportLost', 'deadlineReached'],
@@ -29,6 +30,7 @@ const ALLOWED: Record<IllStateName, IllCommandType[]> = {
   reRequested: [],
   cancelled: [],
   completed: [],
+  wrongItemReturned: [],
   lost: [],
   closed: [],
 };
@@ -48,9 +50,11 @@ const VALID_DATA: Record<IllCommandType, unknown> = {
   retryPossible: { reason: 'OnLoan' },
   cannotSupply: { reason: 'NotHeld' },
   ship: sampleShipment(),
+  amend: { maximumCost: { amount: 40, currency: 'USD' } },
   cancel: { reason: 'no longer needed' },
   acceptCancel: {},
   refuseCancel: {},
+  withdrawFromLender: { reason: 'the lender has gone quiet' },
   receive: {},
   reportMisdelivered: { receivedBy: 'LIB5' },
   reroute: {},

@@ -2,7 +2,7 @@ import type { Actor } from '@interlend/engine';
 import type { IllCommandType } from './commands';
 import type { DeadlineName, IllEventType, IllStateName } from './events';
 import { allowedIllCommands } from './workflow';
-import { borrowerActor, hubActor, illHistory, illSpec, lenderActor, sampleShipment, STATE_STEPS, systemActor } from './testing';
+import { borrowerActor, hubActor, illHistory, illSpec, lenderActor, sampleRequest, sampleShipment, STATE_STEPS, systemActor } from './testing';
 
 const LIB2 = lenderActor('LIB2');
 const BORROWER = borrowerActor();
@@ -18,6 +18,8 @@ interface Row {
   readonly to: string;
   /** The current lender after the command, when it matters. */
   readonly lender?: string | null;
+  /** Steps into the state other than STATE_STEPS[state] (a clock that must be running or have fallen due). */
+  readonly steps?: Parameters<typeof illHistory>[0];
 }
 
 const row = (state: IllStateName, command: IllCommandType, actor: Actor, events: IllEventType[], to: string, more: Partial<Row> = {}): Row => ({
@@ -29,18 +31,32 @@ const row = (state: IllStateName, command: IllCommandType, actor: Actor, events:
   ...more,
 });
 
+/** An amendment that raises the sample request's 25 USD maximum (above LIB1's own: hub staff's to make): the state and lender stay. */
+const RAISE = { maximumCost: { amount: 40, currency: 'USD' } };
+
 const withLenderAnswers = (state: IllStateName): Row[] => [
   row(state, 'answerConditional', LIB2, ['ConditionalAnswered'], 'withLender.conditional', { data: { condition: 'NoReproduction' } }),
   row(state, 'retryPossible', LIB2, ['RetryPossibleAnswered'], 'withLender.requested', { data: { reason: 'AtBindery' }, lender: 'LIB3' }),
   row(state, 'cannotSupply', LIB2, ['LenderUnfilled'], 'withLender.requested', { data: { reason: 'NotOnShelf' }, lender: 'LIB3' }),
   row(state, 'ship', LIB2, ['Shipped'], 'shipped', { data: sampleShipment(), lender: 'LIB2' }),
+  row(state, 'amend', hubActor, ['RequestAmended'], state, { data: RAISE, lender: 'LIB2' }),
   row(state, 'cancel', BORROWER, ['CancelRequested'], 'withLender.cancelPending', { data: { reason: 'patron left' } }),
   row(state, 'close', hubActor, ['ManuallyClosed'], 'closed', { data: { reason: 'staff' } }),
 ];
 
+/** Lender clocks (docs/workflow/lender-clocks.md): steps into `state` with its clock fallen due; the sample request with a need-before date. */
+const clockDue = (state: IllStateName, deadline: DeadlineName) => [...STATE_STEPS[state], { deadline }];
+const WITH_NEED_BEFORE = { needBefore: '2026-01-20' };
+const NEED_BEFORE_STEPS = {
+  needsReview: [{ type: 'submit', data: sampleRequest({ needBefore: '2026-01-20', material: { format: 'book', title: 'Parish Registers 1700-1750', flags: ['genealogy'] } }), actor: BORROWER }],
+  networkCheck: [{ type: 'submit', data: sampleRequest(WITH_NEED_BEFORE), actor: BORROWER }],
+} as const;
+const WITHDRAW = { reason: 'lender silent' };
+
 const onLoanCommon = (state: IllStateName): Row[] => [
   row(state, 'shipReturn', BORROWER, ['ReturnShipped'], 'returnShipped', { data: { trackingId: 'RET9' } }),
-  row(state, 'checkIn', LIB2, ['CheckedIn'], 'completed'),
+  // A wrong item checked in is no completed loan.
+  row(state, 'checkIn', LIB2, ['CheckedIn'], state === 'onLoan.awaitingReturn' ? 'wrongItemReturned' : 'completed'),
   row(state, 'close', hubActor, ['ManuallyClosed'], 'closed', { data: { reason: 'staff' } }),
   row(state, 'reportLost', BORROWER, ['ItemLost'], 'lost', { data: { kind: 'damaged' } }),
 ];
@@ -48,13 +64,17 @@ const onLoanCommon = (state: IllStateName): Row[] => [
 const ROWS: Row[] = [
   row('needsReview', 'approve', BORROWER, ['StaffApproved'], 'networkCheck'),
   row('needsReview', 'reject', hubActor, ['StaffRejected'], 'rejected', { data: { reason: 'genealogy items are not lent' } }),
+  row('needsReview', 'amend', BORROWER, ['RequestAmended'], 'needsReview', { data: { material: { author: 'Lindqvist, Anna' } } }),
   row('needsReview', 'cancel', BORROWER, ['Cancelled'], 'cancelled', { data: { reason: 'found elsewhere' } }),
   row('needsReview', 'close', hubActor, ['ManuallyClosed'], 'closed', { data: { reason: 'duplicate' } }),
+  row('needsReview', 'deadlineReached', systemActor, ['NeedBeforePassed'], 'cancelled', { deadline: 'needBefore', steps: NEED_BEFORE_STEPS.needsReview }),
 
   row('networkCheck', 'fillLocally', BORROWER, ['FilledLocally'], 'filledLocally'),
   row('networkCheck', 'notAvailableLocally', BORROWER, ['NotAvailableLocally', 'RotaBuilt'], 'withLender.requested', { lender: 'LIB2', data: { preferredLenders: ['LIB2'] } }),
+  row('networkCheck', 'amend', hubActor, ['RequestAmended'], 'networkCheck', { data: { material: { edition: '2nd ed.' } } }),
   row('networkCheck', 'cancel', BORROWER, ['Cancelled'], 'cancelled', { data: { reason: 'found elsewhere' } }),
   row('networkCheck', 'close', hubActor, ['ManuallyClosed'], 'closed', { data: { reason: 'duplicate' } }),
+  row('networkCheck', 'deadlineReached', systemActor, ['NeedBeforePassed'], 'cancelled', { deadline: 'needBefore', steps: NEED_BEFORE_STEPS.networkCheck }),
 
   row('withLender.requested', 'expectToSupply', LIB2, ['ExpectToSupplyAnswered'], 'withLender.expectsToSupply'),
   row('withLender.requested', 'willSupply', LIB2, ['WillSupplyAnswered'], 'withLender.willSupply'),
@@ -62,9 +82,17 @@ const ROWS: Row[] = [
   ...withLenderAnswers('withLender.requested'),
 
   row('withLender.expectsToSupply', 'willSupply', LIB2, ['WillSupplyAnswered'], 'withLender.willSupply'),
+  row('withLender.expectsToSupply', 'deadlineReached', systemActor, ['SupplyOverdue'], 'withLender.expectsToSupply', { deadline: 'supply', lender: 'LIB2' }),
+  row('withLender.expectsToSupply', 'withdrawFromLender', BORROWER, ['WithdrawnFromLender'], 'withLender.requested', {
+    data: WITHDRAW,
+    lender: 'LIB3',
+    steps: clockDue('withLender.expectsToSupply', 'supply'),
+  }),
   ...withLenderAnswers('withLender.expectsToSupply'),
 
   ...withLenderAnswers('withLender.willSupply'),
+  row('withLender.willSupply', 'deadlineReached', systemActor, ['SupplyOverdue'], 'withLender.willSupply', { deadline: 'supply', lender: 'LIB2' }),
+  row('withLender.willSupply', 'withdrawFromLender', hubActor, ['WithdrawnFromLender'], 'withLender.requested', { data: WITHDRAW, lender: 'LIB3', steps: clockDue('withLender.willSupply', 'supply') }),
 
   row('withLender.conditional', 'acceptConditions', BORROWER, ['ConditionsAccepted'], 'withLender.willSupply'),
   row('withLender.conditional', 'rejectConditions', BORROWER, ['ConditionsRejected'], 'withLender.requested', { lender: 'LIB3' }),
@@ -74,7 +102,11 @@ const ROWS: Row[] = [
   row('withLender.cancelPending', 'ship', LIB2, ['Shipped'], 'shipped', { data: sampleShipment() }),
   row('withLender.cancelPending', 'acceptCancel', LIB2, ['CancelAccepted'], 'cancelled'),
   row('withLender.cancelPending', 'refuseCancel', LIB2, ['CancelRefused'], 'withLender.requested', { lender: 'LIB2' }),
+  row('withLender.cancelPending', 'amend', hubActor, ['RequestAmended'], 'withLender.cancelPending', { data: RAISE }),
   row('withLender.cancelPending', 'close', hubActor, ['ManuallyClosed'], 'closed', { data: { reason: 'staff' } }),
+  row('withLender.cancelPending', 'deadlineReached', systemActor, ['CancelUnanswered'], 'withLender.cancelPending', { deadline: 'cancelAnswer', lender: 'LIB2' }),
+  // The pending cancel did not ask to continue: withdrawing ends the request.
+  row('withLender.cancelPending', 'withdrawFromLender', BORROWER, ['WithdrawnFromLender'], 'cancelled', { data: WITHDRAW, steps: clockDue('withLender.cancelPending', 'cancelAnswer') }),
 
   row('shipped', 'receive', BORROWER, ['Received'], 'onLoan.received'),
   row('shipped', 'reportMisdelivered', hubActor, ['Misdelivered'], 'misdelivered', { data: { receivedBy: 'LIB4' } }),
@@ -136,13 +168,14 @@ describe('each command from each state it is allowed in', () => {
   it.each(ROWS.map((r) => [`${r.command} in ${r.state} -> ${r.events.join(' + ')} -> ${r.to}`, r]))('%s', (_name, r) => {
     let data = r.data;
     let time: string | undefined;
+    const steps = r.steps ?? STATE_STEPS[r.state];
     if (r.deadline) {
-      const pending = illHistory(STATE_STEPS[r.state]).state.snapshot.context.deadlines[r.deadline];
+      const pending = illHistory(steps).state.snapshot.context.deadlines[r.deadline];
       expect(pending).toBeDefined();
       data = { name: r.deadline, key: pending!.key, at: pending!.at };
       time = pending!.at;
     }
-    const outcome = illSpec(STATE_STEPS[r.state])
+    const outcome = illSpec(steps)
       .when({ type: r.command, data, actor: r.actor, ...(time ? { time } : {}) })
       .then(r.events.map((type) => ({ type })))
       .thenState(r.to);

@@ -2,8 +2,8 @@ import { __unsafe_getAllOwnEventDescriptors, type SnapshotFrom } from 'xstate';
 import { flattenStateValue, type WorkflowDefinition, type WorkflowState } from '@interlend/engine';
 import { commandSchemas, COMMAND_TYPES, DEADLINE_COMMAND } from './commands';
 import type { IllContext } from './context';
-import { authorizeCommand } from './authorize';
-import { decideCommand, type IllServices } from './decide';
+import { authorizeCommand, commandsFor } from './authorize';
+import { decideCommand, refusedNow, type IllServices } from './decide';
 import { COMMAND_EVENTS, EFFECT_NAMES } from './events';
 import { illMachine, type IllMachine } from './machine';
 import { illEventSchemas } from './upcasters';
@@ -29,7 +29,8 @@ export function allowedIllCommands(snapshot: SnapshotFrom<IllMachine>): string[]
     allowed = COMMAND_TYPES.filter((command) => COMMAND_EVENTS[command].some((e) => events.has(e)));
     allowedByState.set(stateName, allowed);
   }
-  return [...allowed];
+  // withdrawFromLender only once a lender clock fell due (the one command that depends on the context).
+  return (snapshot.context as IllContext).aging ? [...allowed] : allowed.filter((command) => command !== 'withdrawFromLender');
 }
 const allowedByState = new Map<string, string[]>();
 
@@ -52,6 +53,13 @@ export const illRequestWorkflow: WorkflowDefinition<IllMachine, IllServices> = {
     if (!state) return decideCommand(command, undefined, services);
     return decideCommand(command, { stateName: state.stateName, context: contextOf(state)!, allowed: allowedIllCommands(state.snapshot) }, services);
   },
-  allowedCommands: (state) => allowedIllCommands(state.snapshot),
+  // Given the actor: what it may send now (authorization applied, never the timer's command, nor
+  // one this request refuses all the same, such as a second renewal).
+  allowedCommands: (state, actor) => {
+    const accepted = allowedIllCommands(state.snapshot);
+    const context = contextOf(state);
+    if (!actor) return accepted;
+    return commandsFor(actor, context, accepted).filter((type) => !context || !refusedNow(type, state.stateName, context));
+  },
   describeState: describeIllState,
 };

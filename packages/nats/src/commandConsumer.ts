@@ -321,7 +321,14 @@ export class CommandConsumer {
 }
 
 export function toCommandInput(envelope: CommandEnvelope): CommandInput {
-  return { commandId: envelope.commandId, streamId: envelope.streamId, type: envelope.type, data: envelope.data, actor: envelope.actor };
+  return {
+    commandId: envelope.commandId,
+    streamId: envelope.streamId,
+    type: envelope.type,
+    data: envelope.data,
+    actor: envelope.actor,
+    ...(envelope.occurredAt === undefined ? {} : { occurredAt: envelope.occurredAt }),
+  };
 }
 
 export function toOutcome(result: HandledCommand): CommandOutcome {

@@ -25,6 +25,8 @@ export const CommandEnvelopeSchema = z.object({
   type: id(LIMITS.type),
   data: z.unknown().optional(),
   actor: ActorSchema,
+  /** When what it records happened, when not now (business time; checked by the engine: docs/workflow/business-time.md). */
+  occurredAt: z.string().max(64).optional(),
   /** When the sender sent it (information only: the worker's clock stamps the command). */
   sentAt: z.string().optional(),
 });

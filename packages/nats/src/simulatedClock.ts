@@ -9,7 +9,9 @@ import { resolveSettings, subjectsOf, type NatsSettings, type NatsSettingsInput 
 
 /**
  * A simulated clock for workers. Ordinary workers keep their own clock: a command carries no time
- * that the worker would take (its `sentAt` is information only), so no client can backdate one.
+ * that the worker would record (its `sentAt` is information only), so no client can backdate when
+ * something was recorded. (A command may say it happened earlier, `occurredAt`: that business time
+ * is kept beside the worker's record time, never instead of it; docs/workflow/business-time.md.)
  * A simulation (`interlend simulate --nats --workers K`) starts its own workers with a secret key
  * in their environment; those workers, and only those, follow the time the simulation sets, when
  * it comes signed with that key (HMAC-SHA256 over the subject prefix and the time), and only

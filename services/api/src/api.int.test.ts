@@ -142,7 +142,7 @@ describe('reading', () => {
     expect(asBorrower.body).toMatchObject({ requestId: id, state: 'withLender.requested', borrower: 'LIB1', lender: 'LIB2', revision: 2 });
     expect(asBorrower.body.costs).toMatchObject({ maximum: { amount: 25, currency: 'USD' } });
     expect(asBorrower.body.rota[0]).toMatchObject({ library: 'LIB2', position: 1 });
-    expect(asBorrower.body.allowed).toEqual(['cancel']);
+    expect(asBorrower.body.allowed).toEqual(['amend', 'cancel']);
     const asLender = await api.call('GET', `/v1/requests/${id}`, { key: lib2 });
     expect(asLender.body.allowed).toEqual(expect.arrayContaining(['willSupply', 'ship', 'cannotSupply']));
     expect(asLender.body.allowed).not.toContain('cancel');
@@ -238,6 +238,8 @@ describe('reading', () => {
     expect(res.body.turnaround).toMatchObject({ under48h: 1, from48to72h: 0, over72h: 0, requestToReceipt: expect.any(Object) });
     expect(res.body.fillRateByLender).toEqual([{ lender: 'LIB5', asked: 1, supplied: 1, rate: 1 }]);
     expect(res.body).toMatchObject({ library: 'LIB5', requests: expect.objectContaining({ received: 1 }), byLender: expect.any(Array) });
+    // LIB5 is outside the delivery network: the borrower owes its return shipping (its directory default, 8 USD).
+    expect(res.body.costs.byLender).toEqual([{ lender: 'LIB5', paid: [expect.objectContaining({ currency: 'USD' })], returnShipping: [{ amount: 8, currency: 'USD' }], shipments: 1 }]);
   });
 
   it('GET /v1/directory and /v1/directory/{code}', async () => {
@@ -351,8 +353,23 @@ describe('errors, with nothing written', () => {
     const id = await api.requestWithLender(lib1, 'LIB2');
     const res = await refused(() => api.call('POST', `/v1/requests/${id}/commands/receive`, { key: lib1, body: {} }), 409, 'ILLEGAL_STATE');
     expect(res.body.state).toBe('withLender.requested');
-    expect(res.body.allowed).toEqual(['cancel']);
+    expect(res.body.allowed).toEqual(['amend', 'cancel']);
     expect(res.body.detail).toMatch(/withLender\.requested/);
+  });
+
+  it('409 lists only what this key may send now: never the command just refused, never the timer’s', async () => {
+    const id = await api.requestWithLender(lib1, 'LIB2');
+    await api.command(lib1, id, 'cancel', { reason: 'patron left' });
+    const again = await refused(() => api.call('POST', `/v1/requests/${id}/commands/cancel`, { key: lib1, body: { reason: 'really' } }), 409, 'ILLEGAL_STATE');
+    expect(again.body.state).toBe('withLender.cancelPending');
+    expect(again.body.allowed).toEqual(['amend']);
+    expect(again.body.detail).toMatch(/a cancel is already pending.*; allowed now: amend/);
+    const asLender = await refused(() => api.call('POST', `/v1/requests/${id}/commands/willSupply`, { key: lib2, body: {} }), 409, 'ILLEGAL_STATE');
+    expect(asLender.body.allowed).toEqual(expect.arrayContaining(['ship', 'acceptCancel', 'refuseCancel']));
+    expect(asLender.body.allowed).not.toContain('willSupply');
+    expect(asLender.body.allowed).not.toContain('deadlineReached');
+    const shown = await api.call('GET', `/v1/requests/${id}`, { key: lib1 });
+    expect(shown.body.allowed).toEqual(['amend']); // what the refusal listed (no cancel: one is pending)
   });
 
   it('409 for a lost concurrency race (the engine’s ConcurrencyError after its retries)', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { isInterlendError, type CommandInput, type StoredEvent } from '@interlend/engine';
 import { allowedForPeople, type App, type Principal } from '@interlend/deployment';
-import { DIRECTORY_STREAM, Directory, ILL_WORKFLOW, loadDirectory, type IllContext, type IllServices } from '@interlend/ill';
+import { DIRECTORY_STREAM, Directory, ILL_WORKFLOW, refreshDirectoryHead, refusedNow, type DirectoryHead, type IllContext, type IllServices } from '@interlend/ill';
 import { allowedFor, canSee } from './access';
 import type { BearerAuthenticator } from './auth';
 import type { CommandSender, SentCommand } from './commandSender';
@@ -30,12 +30,14 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /**
- * The directory, re-read when a new one was imported while the server runs (the import is an
- * event on the directory stream), and handed to the runtime so new rotas use it too.
+ * The directory, brought up to date when it changed while the server runs (an import or a
+ * library's update is an event on the directory stream: only the events since are read), and
+ * handed to the runtime so new rotas use it too.
  */
 export class DirectoryCache {
   private revision: number;
   private current: Directory | undefined;
+  private head: DirectoryHead | undefined;
   constructor(private readonly app: App) {
     this.current = app.directory;
     this.revision = -2;
@@ -44,8 +46,9 @@ export class DirectoryCache {
   async get(): Promise<Directory | undefined> {
     const revision = await this.app.events.streamRevision(DIRECTORY_STREAM);
     if (revision !== this.revision) {
-      this.current = revision < 0 ? undefined : await loadDirectory(this.app.events);
-      this.revision = revision;
+      this.head = revision < 0 ? undefined : await refreshDirectoryHead(this.app.events, this.head);
+      this.current = this.head?.directory;
+      this.revision = this.head?.revision ?? revision;
       // The runtime's services are the ones its `decide` reads (rotas, library codes in commands).
       (this.app.runtime.options.services as { directory: IllServices['directory'] }).directory = this.current ?? new Directory({ libraries: [] });
     }
@@ -81,7 +84,8 @@ export async function sendCommand(ctx: ApiContext, p: Principal, command: Comman
   try {
     sent = await ctx.sender.send(command);
   } catch (error) {
-    if (isInterlendError(error)) throw fromEngineError(error, (allowed) => allowedFor(p, before ?? {}, allowed));
+    // What this key may send instead: never the command just refused (nor the timer's).
+    if (isInterlendError(error)) throw fromEngineError(error, (allowed) => allowedFor(p, before ?? {}, allowed).filter((type) => type !== command.type));
     throw error;
   }
   if (sent.duplicate) {
@@ -102,11 +106,20 @@ export function commandResult(p: Principal, requestId: string, commandId: string
     duplicate: sent.duplicate,
     state: sent.state,
     events: sent.events.map((e) => ({ type: e.type, revision: e.revision, position: e.position })),
-    allowed: allowedFor(p, sent.context as unknown as IllContext, sent.allowed),
+    allowed: offeredNow(p, sent.state, sent.context as unknown as IllContext, sent.allowed),
   };
+}
+
+/**
+ * What the caller may send now: the commands its key may send (`allowedFor`) less those this
+ * request refuses all the same (a second renewal, a withdrawal before a lender clock fell due):
+ * the list a refusal gives (docs/workflow/amendments.md).
+ */
+function offeredNow(p: Principal, stateName: string, context: IllContext, allowed: readonly string[]): string[] {
+  return allowedFor(p, context, allowed).filter((type) => !refusedNow(type, stateName, context));
 }
 
 /** What the caller may send now on a request it has loaded. */
 export function allowedNow(ctx: ApiContext, p: Principal, state: Parameters<typeof allowedForPeople>[1], context: IllContext): string[] {
-  return allowedFor(p, context, allowedForPeople(ctx.app.runtime, state));
+  return offeredNow(p, state.stateName, context, allowedForPeople(ctx.app.runtime, state));
 }

@@ -72,7 +72,16 @@ export function problemBody(problem: ApiProblem, instance: string): ProblemBody 
 }
 
 /** The body's field paths: the engine names `data.x`, the client sent `body.x`. */
-const bodyPath = (path: string): string => (path === 'data' ? 'body' : path.startsWith('data.') || path.startsWith('data[') ? `body${path.slice(4)}` : path === 'commandId' ? 'headers.idempotency-key' : path);
+const bodyPath = (path: string): string =>
+  path === 'data'
+    ? 'body'
+    : path.startsWith('data.') || path.startsWith('data[')
+      ? `body${path.slice(4)}`
+      : path === 'commandId'
+        ? 'headers.idempotency-key'
+        : path === 'occurredAt'
+          ? 'headers.occurred-at'
+          : path;
 
 /**
  * The problem for an engine error (by its stable code, never by class). `allowedFor` turns the

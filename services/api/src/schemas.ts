@@ -48,6 +48,18 @@ export const IdempotencyHeaders = z.object({
     .describe("the command id: sending the same command again with the same key returns the first result (duplicate: true) and writes nothing. Default: a new UUID v7"),
 });
 
+/** The headers of a command: its id (Idempotency-Key) and, when it happened earlier than now, when (Occurred-At). */
+export const CommandHeaders = IdempotencyHeaders.extend({
+  'occurred-at': z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'when what the command records happened, when that was earlier than now (business time; docs/workflow/business-time.md): an ISO 8601 date-time with a zone, e.g. 2026-03-06T15:30:00+01:00. Not in the future, not before the request\'s previous event (422 naming headers.occurred-at). Deadlines and statistics count from it; the event keeps both times. Default: now',
+    ),
+});
+
 export const CommandResultSchema = z
   .object({
     requestId: z.string(),
@@ -91,7 +103,12 @@ export const RequestSchema = z.object({
   revision: z.number().int(),
 });
 
-export const HistoryQuery = z.object({ at: z.iso.datetime({ offset: true }).optional().describe('show the request as it stood at this time (ISO 8601)') });
+export const HistoryQuery = z.object({
+  at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('show the request as it stood at this time (ISO 8601), by what had been recorded by then: an event recorded later is not shown, even if it happened before'),
+});
 export const HistorySchema = z.object({
   requestId: z.string(),
   at: z.string().nullable(),
@@ -100,7 +117,8 @@ export const HistorySchema = z.object({
       position: z.number().int(),
       revision: z.number().int(),
       type: z.string(),
-      time: z.string(),
+      time: z.string().describe('when it happened (business time)'),
+      recordedAt: z.string().optional().describe('when it was recorded, only where that was later than `time` (the command carried an Occurred-At)'),
       actor: z.object({ id: z.string(), role: z.string(), key: z.string().optional() }),
       stateBefore: z.string(),
       stateAfter: z.string(),
@@ -136,9 +154,19 @@ export const StatsQuery = z.object({
   library: z.string().min(1).max(64).optional().describe('hub and auditor keys: any library (default: all); other keys: their own (the default)'),
   since: z.iso.datetime({ offset: true }).optional(),
 });
+const StatsMoneySchema = z.object({ amount: z.number(), currency: z.string() });
+/** Costs by currency (docs/workflow/costs.md): shipped costs paid, return shipping owed, shipments counted. */
+const CostTotalsSchema = z.object({ paid: z.array(StatsMoneySchema), returnShipping: z.array(StatsMoneySchema), shipments: z.number().int() });
 export const StatsSchema = z.looseObject({
   turnaround: z.looseObject({ under48h: z.number().int(), from48to72h: z.number().int(), over72h: z.number().int() }),
   fillRateByLender: z.array(z.object({ lender: z.string(), asked: z.number().int(), supplied: z.number().int(), rate: z.number().nullable() })),
+  costs: z
+    .object({
+      total: CostTotalsSchema,
+      byBorrower: z.array(CostTotalsSchema.extend({ borrower: z.string() })),
+      byLender: z.array(CostTotalsSchema.extend({ lender: z.string() })),
+    })
+    .describe('costs paid (shipped costs) and return shipping owed, by currency: in all, per borrower, per lender as supplier'),
 });
 
 export const DirectorySchema = z.object({ libraries: z.array(z.looseObject({ code: z.string(), name: z.string() })) });

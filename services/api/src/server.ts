@@ -12,6 +12,7 @@ import { DirectoryCache, type ApiContext } from './context';
 import { livePlugin } from './live/index';
 import { ApiProblem, fromEngineError, isApiProblem, isInterlendError, problemBody, type FieldProblem } from './problems';
 import { commandRoutes } from './routes/commands';
+import { directoryRoutes } from './routes/directory';
 import { readRoutes } from './routes/reads';
 import { HealthSchema, ReadySchema, problems } from './schemas';
 
@@ -241,6 +242,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       });
       await commandRoutes(v1, ctx);
       await readRoutes(v1, ctx);
+      await directoryRoutes(v1, ctx);
     },
     { prefix: '/v1' },
   );

@@ -22,7 +22,10 @@ export interface HistoryRow {
   position: number;
   revision: number;
   type: string;
+  /** When it happened (business time). */
   time: string;
+  /** When it was recorded, only where that differs from `time` (the command said it happened earlier). */
+  recordedAt?: string;
   actor: { id: string; role: string };
   commandId: string;
   stateBefore: string;
@@ -46,6 +49,7 @@ export function historyRow(stored: StoredEvent, index = 0, all: readonly StoredE
     revision: e.revision,
     type: e.type,
     time: String(m.time),
+    ...(typeof m.recordedAt === 'string' ? { recordedAt: m.recordedAt } : {}),
     actor: m.actor as { id: string; role: string },
     commandId: String(m.commandId),
     stateBefore,
@@ -55,14 +59,21 @@ export function historyRow(stored: StoredEvent, index = 0, all: readonly StoredE
   };
 }
 
+/** When an event happened, and when it was recorded where that differs: '2026-03-06 14:30Z (recorded 2026-03-09 09:12Z)'. */
+export function eventTimes(row: { time: string; recordedAt?: string }): string {
+  return row.recordedAt === undefined || row.recordedAt === row.time ? shortTime(row.time) : `${shortTime(row.time)} (recorded ${shortTime(row.recordedAt)})`;
+}
+
 /** A readable timeline: one block per event. */
 export function timeline(rows: readonly HistoryRow[]): string {
   const out: string[] = [];
+  // One column for the times: as wide as the widest, which shows a record time beside its business time.
+  const timeWidth = Math.max(0, ...rows.map((r) => eventTimes(r).length));
   for (const r of rows) {
     const who = `${r.actor.id} (${r.actor.role})`;
     const transition = r.stateBefore === r.stateAfter ? r.stateAfter : `${r.stateBefore} -> ${r.stateAfter}`;
     // #N: the event's number in the request; @P: its position in the global log.
-    out.push(`#${String(r.revision + 1).padEnd(3)} @${String(r.position).padEnd(7)} ${shortTime(r.time)}  ${r.type.padEnd(24)} by ${who.padEnd(22)} ${transition}`);
+    out.push(`#${String(r.revision + 1).padEnd(3)} @${String(r.position).padEnd(7)} ${eventTimes(r).padEnd(timeWidth)}  ${r.type.padEnd(24)} by ${who.padEnd(22)} ${transition}`);
     const data = r.type === 'RotaBuilt' ? describeRota(r.data) : compactData(r.data, 2_000);
     if (data) out.push(`      ${data}`);
     const effects = r.effects.map((e) => (e as { type: string }).type).filter((t) => t !== 'cancelDeadline');

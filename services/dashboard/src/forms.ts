@@ -61,6 +61,20 @@ export function commandFields(type: string): Field[] {
         { kind: 'list', name: 'conditions', label: 'Conditions', hint: 'separated by commas (optional)' },
         note,
       ];
+    case 'amend':
+      // Raise the maximum and/or correct the citation; fields left empty do not change.
+      return [
+        { kind: 'money', name: 'maximumCost', label: 'New maximum cost (only raised)' },
+        { kind: 'text', name: 'material.title', label: 'Title' },
+        { kind: 'text', name: 'material.author', label: 'Author' },
+        { kind: 'text', name: 'material.isbn', label: 'ISBN' },
+        { kind: 'text', name: 'material.issn', label: 'ISSN' },
+        { kind: 'text', name: 'material.oclcNumber', label: 'OCLC number' },
+        { kind: 'text', name: 'material.edition', label: 'Edition' },
+        { kind: 'text', name: 'material.volume', label: 'Volume' },
+        { kind: 'number', name: 'material.publicationYear', label: 'Publication year' },
+        note,
+      ];
     case 'cancel':
       return [{ kind: 'textarea', name: 'reason', label: 'Reason', required: true }, { kind: 'boolean', name: 'continueWithNextLender', label: 'Continue with the next lender' }];
     case 'receive':

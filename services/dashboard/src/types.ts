@@ -80,7 +80,10 @@ export interface HistoryEvent {
   position: number;
   revision: number;
   type: string;
+  /** When it happened (business time). */
   time: string;
+  /** When it was recorded, only where that was later than `time` (docs/workflow/business-time.md). */
+  recordedAt?: string;
   actor: { id: string; role: string } | string | null;
   stateBefore: string | null;
   stateAfter: string | null;

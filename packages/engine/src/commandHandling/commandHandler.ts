@@ -112,7 +112,7 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
         const stored = this.asRead(command.streamId, appendedEvents, current?.stateName);
         const commands = (current?.commands ?? new Map()) as Map<string, { fromRevision: number; toRevision: number }>;
         commands.set(command.commandId, { fromRevision: firstRevision, toRevision: appended.nextExpectedRevision });
-        const state: WorkflowState<M> = { streamId: command.streamId, snapshot, revision: appended.nextExpectedRevision, stateName, commands };
+        const state: WorkflowState<M> = { streamId: command.streamId, snapshot, revision: appended.nextExpectedRevision, stateName, lastEventTime: command.time, commands };
         this.cache.set(command.streamId, state);
         return { streamId: command.streamId, commandId: command.commandId, duplicate: false, events: stored, state };
       } catch (error) {

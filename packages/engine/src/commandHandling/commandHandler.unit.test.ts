@@ -103,7 +103,7 @@ describe('CommandHandler', () => {
     await handler.handle({ commandId: 'c2', streamId: 's1', type: 'approve', actor: reviewer });
     const e = await errorOf(handler.handle({ commandId: 'c3', streamId: 's1', type: 'reject', data: { reason: 'no' }, actor: reviewer }));
     expect(isIllegalStateError(e)).toBe(true);
-    expect((e as Error).message).toBe("'reject' is not allowed in state 'approved' of approval 's1'; allowed now: none");
+    expect((e as Error).message).toBe("'reject' is not allowed in state 'approved' of approval 's1'; allowed now: none that REV (reviewer) may send");
     expect(await store.readStream('s1')).toHaveLength(2);
   });
 

@@ -1,9 +1,10 @@
 import type { AnyStateMachine, SnapshotFrom } from 'xstate';
 import type { NewEvent } from '../eventStore/types';
 import type { IdGenerator } from '../ports/ids';
-import { IllegalStateError, NotFoundError } from '../errors';
+import { IllegalStateError, NotFoundError, ValidationError } from '../errors';
 import { describeState, emptyState, step } from '../workflow/fold';
 import { currentVersion } from '../workflow/upcast';
+import { allowedAfterRefusal, allowedNowText } from './refusal';
 import type { Effect, EventMetadata, ValidatedCommand, WorkflowDefinition, WorkflowEvent, WorkflowState } from '../workflow/types';
 
 export interface Execution<M extends AnyStateMachine> {
@@ -29,14 +30,16 @@ export function execute<M extends AnyStateMachine, S>(
   if (current && creates) {
     throw new IllegalStateError(`${workflow.name} '${command.streamId}' already exists (state '${current.stateName}'); '${command.type}' only starts a new one`, {
       state: current.stateName,
-      allowed: workflow.allowedCommands(current),
+      allowed: allowedAfterRefusal(workflow, current, command),
     });
   }
   workflow.authorize(command, current);
+  checkNotBeforePrevious(workflow.name, current, command);
   const decisions = workflow.decide(command, current, services);
   const before = current ?? emptyState(workflow, command.streamId);
   if (decisions.length === 0) {
-    throw new IllegalStateError(`'${command.type}' changes nothing in state '${before.stateName}'`, { state: before.stateName, allowed: workflow.allowedCommands(before) });
+    const allowed = allowedAfterRefusal(workflow, before, command);
+    throw new IllegalStateError(`'${command.type}' changes nothing in state '${before.stateName}'; ${allowedNowText(allowed, command.actor)}`, { state: before.stateName, allowed, command: command.type });
   }
   let snapshot: SnapshotFrom<M> = before.snapshot;
   let stateName = before.stateName;
@@ -45,9 +48,9 @@ export function execute<M extends AnyStateMachine, S>(
     const event: WorkflowEvent = { type: decision.type, data: decision.data, actor: command.actor, time: command.time, commandId: command.commandId };
     const result = step(workflow, snapshot, event);
     if (!result.accepted) {
-      const allowed = workflow.allowedCommands({ ...before, snapshot, stateName });
+      const allowed = allowedAfterRefusal(workflow, { ...before, snapshot, stateName }, command);
       throw new IllegalStateError(
-        `'${command.type}' is not allowed in state '${stateName}' of ${workflow.name} '${command.streamId}'; allowed now: ${allowed.length ? allowed.join(', ') : 'none'}`,
+        `'${command.type}' is not allowed in state '${stateName}' of ${workflow.name} '${command.streamId}'; ${allowedNowText(allowed, command.actor)}`,
         { state: stateName, allowed, command: command.type },
       );
     }
@@ -71,7 +74,19 @@ function metadata(workflow: string, v: number, command: ValidatedCommand, stateA
     commandType: command.type,
     actor: { id: command.actor.id, role: command.actor.role, ...(command.actor.key === undefined ? {} : { key: command.actor.key }) },
     time: command.time,
+    ...(command.recordedAt === undefined ? {} : { recordedAt: command.recordedAt }),
     stateAfter,
     effects,
   };
+}
+
+/**
+ * A command that says it happened earlier (`occurredAt`, hence a `recordedAt`) may not say it
+ * happened before the stream's previous event: business times never go back along a stream.
+ */
+function checkNotBeforePrevious(workflow: string, current: WorkflowState | undefined, command: ValidatedCommand): void {
+  const previous = current?.lastEventTime;
+  if (command.recordedAt === undefined || previous === undefined || Date.parse(command.time) >= Date.parse(previous)) return;
+  const message = `${command.time} is before the previous event of ${workflow} '${command.streamId}', which happened at ${previous}`;
+  throw new ValidationError(`invalid command '${command.type}': occurredAt: ${message}`, { issues: [{ path: 'occurredAt', message }], previousEventTime: previous });
 }

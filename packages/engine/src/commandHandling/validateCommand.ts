@@ -44,7 +44,34 @@ function quote(value: unknown): string {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
-/** Checks the envelope and the command's data against its schema; stamps the time. Whatever it is given, it throws nothing but a ValidationError. */
+/** An ISO-8601 date-time with a zone: date, hours and minutes, optional seconds and fraction, then Z or ±HH:MM. */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
+
+/**
+ * The business time a command says it happened at, in UTC (`toISOString`), or what is wrong with
+ * it. It may not be later than `now` (the handler's clock): no skew is allowed, so business times
+ * never pass record times and a command without `occurredAt` never lands before an earlier one.
+ */
+export function parseOccurredAt(value: unknown, now: string): { time: string } | { problem: string } {
+  const format = 'an ISO-8601 date-time with a zone, e.g. 2026-03-06T15:30:00+01:00 or 2026-03-06T14:30:00Z';
+  if (typeof value !== 'string') return { problem: `must be ${format}, not ${quote(value)}` };
+  const match = DATE_TIME.exec(value);
+  const ms = Date.parse(value);
+  // Date.parse takes 2026-02-30 for 2 March: the day must exist in its month.
+  const validDay = match && Number(match[3]) >= 1 && Number(match[3]) <= new Date(Date.UTC(Number(match[1]), Number(match[2]), 0)).getUTCDate();
+  if (!match || !validDay || Number.isNaN(ms)) return { problem: `'${quote(value)}' is not ${format}` };
+  const time = new Date(ms).toISOString();
+  if (ms > Date.parse(now)) return { problem: `${time} is in the future: it is now ${now}; a command records what has happened` };
+  return { time };
+}
+
+/**
+ * Checks the envelope and the command's data against its schema; stamps the time: `time` is the
+ * handler's clock, and the command's business time unless it says when it happened (`occurredAt`,
+ * which may not be in the future and is refused on the timer's deadline command; whether it is
+ * before the stream's previous event is checked by `execute`, which has the stream's state).
+ * Whatever it is given, it throws nothing but a ValidationError.
+ */
 export function validateCommand(workflow: WorkflowDefinition, input: CommandInput, time: string): ValidatedCommand {
   const envelope: Record<string, unknown> = isRecord(input) ? input : {};
   const actor: Record<string, unknown> = isRecord(envelope.actor) ? envelope.actor : {};
@@ -61,6 +88,16 @@ export function validateCommand(workflow: WorkflowDefinition, input: CommandInpu
   const type = envelope.type;
   const schema = typeof type === 'string' && Object.prototype.hasOwnProperty.call(workflow.commands, type) ? workflow.commands[type] : undefined;
   if (!schema) problems.push({ path: 'type', message: `unknown command '${quote(type)}'; known: ${Object.keys(workflow.commands).join(', ')}` });
+  let occurred: string | undefined;
+  if (envelope.occurredAt !== undefined) {
+    if (workflow.deadlineCommand !== undefined && type === workflow.deadlineCommand) {
+      problems.push({ path: 'occurredAt', message: `not accepted on '${type}': a deadline happens at its own time (the timer service's clock)` });
+    } else {
+      const parsedTime = parseOccurredAt(envelope.occurredAt, time);
+      if ('problem' in parsedTime) problems.push({ path: 'occurredAt', message: parsedTime.problem });
+      else occurred = parsedTime.time;
+    }
+  }
   if (problems.length) throw new ValidationError(describe(type, problems), { issues: problems });
   const parsed = schema!.safeParse(envelope.data ?? {});
   if (!parsed.success) {
@@ -73,7 +110,8 @@ export function validateCommand(workflow: WorkflowDefinition, input: CommandInpu
     type: type as string,
     data: parsed.data as JsonObject,
     actor: { id: actor.id as string, role: actor.role as string, ...(actor.key === undefined ? {} : { key: actor.key as string }) },
-    time,
+    time: occurred ?? time,
+    ...(occurred === undefined || occurred === time ? {} : { recordedAt: time }),
   };
 }
 

@@ -23,7 +23,10 @@ export interface WhenCommand {
   readonly type: string;
   readonly data?: unknown;
   readonly actor: Actor;
+  /** The handler's clock (default: the spec's time). */
   readonly time?: string;
+  /** When it happened, when not at `time` (the envelope's `occurredAt`). */
+  readonly occurredAt?: string;
   readonly commandId?: string;
 }
 
@@ -87,7 +90,14 @@ export function workflowSpec<M extends AnyStateMachine, S>(workflow: WorkflowDef
           try {
             const validated = validateCommand(
               workflow,
-              { commandId: command.commandId ?? 'command-1', streamId, type: command.type, data: command.data, actor: command.actor },
+              {
+                commandId: command.commandId ?? 'command-1',
+                streamId,
+                type: command.type,
+                data: command.data,
+                actor: command.actor,
+                ...(command.occurredAt === undefined ? {} : { occurredAt: command.occurredAt }),
+              },
               command.time ?? defaultTime,
             );
             const result = execute(workflow, before, validated, options.services, ids);

@@ -123,13 +123,15 @@ export function fold<M extends AnyStateMachine>(
   // the cost of a command independent of the stream's length.
   const commands = options.reuseCommands ? (state.commands as Map<string, { fromRevision: number; toRevision: number }>) : new Map(state.commands);
   let revision = state.revision;
+  let lastEventTime = state.lastEventTime;
   for (const stored of events) {
     // Stored in an older shape: folded in the current one (the machine knows only that).
     const event = upcastEvent(workflow.events, stored);
     if (event.revision !== revision + 1) {
       throw new StoreError(`stream ${streamId}: expected revision ${revision + 1} while folding, got ${event.revision}`, { streamId });
     }
-    const result = step(workflow, snapshot, toWorkflowEvent(event));
+    const machineEvent = toWorkflowEvent(event);
+    const result = step(workflow, snapshot, machineEvent);
     if (!result.accepted) {
       throw new StoreError(
         `stream ${streamId}: stored event ${event.type} at revision ${event.revision} is not accepted in state '${describeState(workflow, snapshot)}'; the history does not fit this version of the workflow`,
@@ -138,12 +140,13 @@ export function fold<M extends AnyStateMachine>(
     }
     snapshot = result.snapshot;
     revision = event.revision;
+    lastEventTime = machineEvent.time;
     const commandId = (event.metadata as { commandId?: unknown }).commandId;
     if (typeof commandId === 'string') {
       const seen = commands.get(commandId);
       commands.set(commandId, { fromRevision: seen ? seen.fromRevision : event.revision, toRevision: event.revision });
     }
   }
-  state = { streamId, snapshot, revision, stateName: describeState(workflow, snapshot), commands };
+  state = { streamId, snapshot, revision, stateName: describeState(workflow, snapshot), lastEventTime, commands };
   return state;
 }

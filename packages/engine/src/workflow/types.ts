@@ -22,17 +22,29 @@ export interface CommandInput {
   readonly type: string;
   readonly data?: unknown;
   readonly actor: Actor;
+  /**
+   * When what the command records happened (business time), when it is not now: an ISO-8601
+   * date-time with a zone, not after the handler's clock and not before the stream's previous
+   * event. Absent: it happened when it is handled. Not accepted on the timer's deadline command.
+   */
+  readonly occurredAt?: string;
 }
 
-/** A command after its `data` passed the command's schema; `time` stamped by the handler's clock. */
+/**
+ * A command after its `data` passed the command's schema. `time` is the business time: the
+ * command's `occurredAt`, or the handler's clock when it has none; `recordedAt` is the clock's
+ * time, present only when it differs from `time` (docs/workflow/business-time.md).
+ */
 export interface ValidatedCommand<TData = JsonObject> {
   readonly commandId: string;
   readonly streamId: string;
   readonly type: string;
   readonly data: TData;
   readonly actor: Actor;
-  /** ISO-8601 time stamped at the edge. */
+  /** ISO-8601 business time (UTC): when it happened. What the machine, deadlines and statistics use. */
   readonly time: string;
+  /** ISO-8601 time (UTC) the handler's clock stamped, when the command said it happened earlier. */
+  readonly recordedAt?: string;
 }
 
 /** What `decide` returns: an event to fold and append. */
@@ -91,11 +103,24 @@ export interface EventMetadata extends JsonObject {
   readonly commandId: string;
   readonly commandType: string;
   readonly actor: { readonly id: string; readonly role: string; readonly key?: string };
+  /**
+   * When it happened (business time): what the machine saw, and what statistics and history use.
+   * Beside it, `recordedAt` (a string; not declared here, as an optional key cannot be in a JSON
+   * object type): when it was recorded (the handler's clock), only where that differs from `time`,
+   * i.e. the command carried an earlier `occurredAt`. Absent (every older event too): recorded at
+   * `time`. Read it with `recordedTime`.
+   */
   readonly time: string;
   readonly stateAfter: string;
   readonly effects: Effect[];
   /** The event's schema version (`EventSchemas`); an event stored before versions has none: 1. */
   readonly v: number;
+}
+
+/** When an event was recorded: its `metadata.recordedAt`, or its `time` where it has none (recorded when it happened). */
+export function recordedTime(event: { readonly metadata: JsonObject }): string {
+  const { recordedAt, time } = event.metadata;
+  return typeof recordedAt === 'string' ? recordedAt : String(time);
 }
 
 /** The folded state of one stream. */
@@ -106,6 +131,8 @@ export interface WorkflowState<TMachine extends AnyStateMachine = AnyStateMachin
   readonly revision: number;
   /** Flattened state name, e.g. 'withLender.awaitingAnswer'. */
   readonly stateName: string;
+  /** Business time (`metadata.time`) of the last folded event; undefined for a stream with no events. */
+  readonly lastEventTime?: string;
   /** Command ids already applied to this stream, with the revisions they wrote. */
   readonly commands: ReadonlyMap<string, { readonly fromRevision: number; readonly toRevision: number }>;
 }
@@ -139,8 +166,11 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
   authorize(command: ValidatedCommand, state: WorkflowState<TMachine> | undefined): void;
   /** The events a command produces (usually one). Edge logic: may consult read-only services. Throws domain errors. */
   decide(command: ValidatedCommand, state: WorkflowState<TMachine> | undefined, services: TServices): Decision[];
-  /** Command types that could be sent now (for "allowed" listings and error messages). */
-  allowedCommands(state: WorkflowState<TMachine>): string[];
+  /**
+   * Command types that could be sent now (for "allowed" listings and error messages): those the
+   * state accepts; given an actor, only those the workflow's authorization lets that actor send.
+   */
+  allowedCommands(state: WorkflowState<TMachine>, actor?: Actor): string[];
   /** A readable name of the snapshot's state; default: the state value flattened with dots. */
   describeState?(snapshot: SnapshotFrom<TMachine>): string;
 }

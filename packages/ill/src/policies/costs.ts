@@ -40,3 +40,23 @@ export function shipmentCostAllowed(cost: Money, maximumCost: Money, consentedCo
 export function costDiffersFromOffer(offeredCost: Money | null, actualCost: Money): boolean {
   return offeredCost !== null && !sameMoney(offeredCost, actualCost);
 }
+
+/**
+ * A library's maximum cost for one request, from its directory profile: maxShipping + maxFees, in
+ * the directory's currency. A request states one maximum for shipping and fees together, so it is
+ * compared with the sum (docs/workflow/costs.md).
+ */
+export function libraryMaximumCost(profile: { maxShipping: number; maxFees: number }, currency: string): Money {
+  return { amount: (Math.round(profile.maxShipping * 100) + Math.round(profile.maxFees * 100)) / 100, currency };
+}
+
+/** Sums of money by currency (statistics): currency -> amount, rounded to cents. */
+export function addToTotals(totals: Map<string, number>, money: Money | null | undefined): void {
+  if (!money) return;
+  totals.set(money.currency, (Math.round((totals.get(money.currency) ?? 0) * 100) + toMinor(money)) / 100);
+}
+
+/** Totals by currency as a sorted list of Money. */
+export function totalsList(totals: ReadonlyMap<string, number>): Money[] {
+  return [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, amount]) => ({ amount, currency }));
+}

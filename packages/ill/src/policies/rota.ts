@@ -1,12 +1,14 @@
-import type { ServiceType } from '../commands';
-import type { Directory, Library } from '../directory';
+import type { Money, ServiceType } from '../commands';
+import { DEFAULT_DAYS_TO_ANSWER_CANCEL, DEFAULT_DAYS_TO_SHIP, type Directory, type Library } from '../directory';
 import type { RotaBuiltData, RotaCandidate, RotaEntry, RotaReason, RotaSkip } from '../events';
 import { closureOn } from './businessDays';
+import { exceeds, formatMoney } from './costs';
 
 /**
  * The rota (lender string) policy, pure. Every directory library gets an entry:
  * - skipped, with the reason: the borrower itself, a library that does not lend, a library
- *   closed on the day the rota is built, or a candidate beyond `maxLenders`;
+ *   closed on the day the rota is built, a library whose lending fee is above the request's
+ *   maximum cost (a fee in another currency counts as above), or a candidate beyond `maxLenders`;
  * - otherwise a candidate, ordered: preferred lenders (in the borrower's order), then libraries
  *   in the delivery network, then those outside it, then lenders of last resort. Within each
  *   group the order rotates by a stable hash of (request id, library) to level the load.
@@ -23,6 +25,8 @@ export interface RotaInput {
   readonly preferredLenders?: readonly string[];
   /** Default: the directory's maxLenders (10). */
   readonly maxLenders?: number;
+  /** The request's maximum cost: a lender whose lending fee is above it is skipped. Absent: no fee check. */
+  readonly maximumCost?: Money;
 }
 
 /** FNV-1a, 32 bit: stable across runs and platforms. */
@@ -50,6 +54,7 @@ export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
     const preferredIndex = preferred.indexOf(library.code);
     const group = preferredIndex >= 0 ? 0 : library.lendingPolicy === 'lastResort' ? 3 : library.inDeliveryNetwork ? 1 : 2;
     const closure = closureOn(day, library.closures);
+    const fee = library.lendingFee !== undefined && input.maximumCost ? directory.money(library.lendingFee) : undefined;
     const skip: RotaReason | null =
       library.code === input.borrower
         ? 'is the borrower'
@@ -57,7 +62,9 @@ export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
           ? 'does not lend'
           : closure
             ? `closed ${closure.from}..${closure.to}: ${closure.reason}`
-            : null;
+            : fee && input.maximumCost && exceeds(fee, input.maximumCost)
+              ? `lending fee ${formatMoney(fee)} above the maximum ${formatMoney(input.maximumCost)}`
+              : null;
     return { library, group, preferredIndex, hash: stableHash(`${input.requestId}:${library.code}`), skip };
   });
   ranked.sort(
@@ -79,8 +86,11 @@ export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
           status,
           reason,
           daysToRespond: daysToRespondFor(r.library, input.serviceType),
+          daysToShip: directory.daysToShip(r.library),
+          daysToAnswerCancel: directory.daysToAnswerCancel(r.library),
           closures: closuresOf(r),
           lastResort: r.library.lendingPolicy === 'lastResort',
+          ...(r.library.inDeliveryNetwork ? {} : { outsideNetwork: true }),
         }
       : r.library.code === input.borrower
         ? { library: r.library.code, status, reason, closures: closuresOf(r) }
@@ -116,8 +126,12 @@ export function rotaBuiltData(entries: readonly RotaEntry[], preferred?: readonl
     .map((e) => ({
       library: e.library,
       daysToRespond: e.daysToRespond ?? 4,
+      // Lender clocks: recorded only where they differ from the defaults a RotaBuilt without them folds with.
+      ...(e.daysToShip !== undefined && e.daysToShip !== DEFAULT_DAYS_TO_SHIP ? { daysToShip: e.daysToShip } : {}),
+      ...(e.daysToAnswerCancel !== undefined && e.daysToAnswerCancel !== DEFAULT_DAYS_TO_ANSWER_CANCEL ? { daysToAnswerCancel: e.daysToAnswerCancel } : {}),
       ...(e.closures?.length ? { closures: e.closures.map((c) => ({ from: c.from, to: c.to, reason: c.reason })) } : {}),
       ...(e.lastResort ? { lastResort: true as const } : {}),
+      ...(e.outsideNetwork ? { outsideNetwork: true as const } : {}),
     }));
   const skipped: RotaSkip[] = sorted
     .filter((e) => e.status === 'skipped' && (preferred === undefined || preferred.includes(e.library)))

@@ -1,6 +1,6 @@
 import { parseDirectory, type DirectoryInput } from '../directory';
 import { sampleDirectory, sampleDirectoryJson } from '../testing';
-import { buildRota, stableHash } from './rota';
+import { buildRota, rotaBuiltData, stableHash } from './rota';
 
 const input = { requestId: 'REQ-1', borrower: 'LIB1', serviceType: 'Loan' as const, time: '2026-01-05T09:00:00.000Z' };
 const libs = (n: number, more: Partial<DirectoryInput['libraries'][number]> = {}) =>
@@ -82,5 +82,48 @@ describe('the rota', () => {
     expect(buildRota(directory, { ...input, borrower: 'L01', maxLenders: 2 }).filter((e) => e.status === 'candidate')).toHaveLength(3);
     const capped = parseDirectory({ ...sampleDirectoryJson(), maxLenders: 1 });
     expect(buildRota(capped, input).filter((e) => e.status === 'candidate').map((e) => e.reason)).toEqual(['in delivery network', 'lender of last resort']);
+  });
+});
+
+describe('the rota and the request maximum cost (docs/workflow/costs.md)', () => {
+  const fees = parseDirectory({
+    currency: 'USD',
+    libraries: [
+      ...libs(1),
+      { ...libs(1)[0]!, code: 'CHEAP', lendingFee: 5 },
+      { ...libs(1)[0]!, code: 'DEAR', lendingFee: 25 },
+      { ...libs(1)[0]!, code: 'FAR', inDeliveryNetwork: false, lendingFee: 20 },
+    ],
+  });
+  const rota = (amount: number, currency = 'USD') => buildRota(fees, { ...input, borrower: 'L01', maximumCost: { amount, currency } });
+
+  it('skips a lender whose lending fee is above the maximum, saying both amounts', () => {
+    const entries = rota(20);
+    expect(entries.filter((e) => e.status === 'candidate').map((e) => e.library)).toEqual(['CHEAP', 'FAR']);
+    expect(entries.find((e) => e.library === 'DEAR')).toMatchObject({ status: 'skipped', reason: 'lending fee 25.00 USD above the maximum 20.00 USD' });
+  });
+
+  it('keeps a fee equal to the maximum, and every fee-charging lender when no maximum is given', () => {
+    expect(rota(25).filter((e) => e.status === 'candidate').map((e) => e.library)).toEqual(['CHEAP', 'DEAR', 'FAR']);
+    expect(buildRota(fees, { ...input, borrower: 'L01' }).filter((e) => e.status === 'skipped').map((e) => e.library)).toEqual(['L01']);
+  });
+
+  it('counts a fee in another currency than the maximum as above it', () => {
+    expect(rota(100, 'EUR').filter((e) => e.status === 'skipped').map((e) => e.reason)).toEqual([
+      'is the borrower',
+      'lending fee 5.00 USD above the maximum 100.00 EUR',
+      'lending fee 25.00 USD above the maximum 100.00 EUR',
+      'lending fee 20.00 USD above the maximum 100.00 EUR',
+    ]);
+  });
+
+  it('marks the candidates outside the delivery network, and RotaBuilt records it', () => {
+    const entries = rota(25);
+    expect(entries.find((e) => e.library === 'FAR')).toMatchObject({ status: 'candidate', outsideNetwork: true });
+    expect(entries.find((e) => e.library === 'CHEAP')!.outsideNetwork).toBeUndefined();
+    const data = rotaBuiltData(entries, ['DEAR']);
+    expect(data.candidates.find((c) => c.library === 'FAR')).toEqual({ library: 'FAR', daysToRespond: 4, outsideNetwork: true });
+    expect(data.candidates.find((c) => c.library === 'CHEAP')).toEqual({ library: 'CHEAP', daysToRespond: 4 });
+    expect(rotaBuiltData(rota(20), ['DEAR']).skipped).toEqual([{ library: 'DEAR', reason: 'lending fee 25.00 USD above the maximum 20.00 USD' }]);
   });
 });

@@ -1,5 +1,6 @@
-import type { MaterialFormat } from '../commands';
+import type { MaterialFormat, Money } from '../commands';
 import type { RequestDetails } from '../events';
+import { exceeds, formatMoney } from './costs';
 
 /** Where screening sends a new request. */
 export type ScreeningOutcome = 'rejected' | 'documentDelivery' | 'needsReview' | 'networkCheck';
@@ -8,6 +9,22 @@ export interface ScreeningResult {
   outcome: ScreeningOutcome;
   /** Why, in words staff read in queues. */
   reasons: string[];
+  /**
+   * Present when the request's maximum cost is above its borrowing library's maximum (directory:
+   * maxShipping + maxFees): `hubReview` sends it to needsReview, where only hub staff may approve
+   * it; `hubSubmitted`: hub staff submitted it on the library's behalf, which approves it. Absent
+   * in older events: nothing to approve.
+   */
+  overLibraryMaximum?: { libraryMaximum: Money; approval: 'hubReview' | 'hubSubmitted' };
+}
+
+/** The borrowing library's maximum cost, for the cost rule of screening; absent when the directory does not know the borrower. */
+export interface CostScreeningInput {
+  /** The borrowing library's code. */
+  library: string;
+  libraryMaximum: Money;
+  /** True when hub staff submit (they may exceed the library's maximum). */
+  byHub: boolean;
 }
 
 /** Formats we cannot lend and get back (the service lends only returnable items). */
@@ -23,7 +40,7 @@ export const REVIEW_FORMATS: readonly MaterialFormat[] = ['software', 'periodica
  * reference, genealogy, new release, bestseller) -> staff review; everything else -> the
  * borrower's own network first.
  */
-export function screen(request: Pick<RequestDetails, 'serviceType' | 'material'>): ScreeningResult {
+export function screen(request: Pick<RequestDetails, 'serviceType' | 'material'> & Partial<Pick<RequestDetails, 'maximumCost'>>, cost?: CostScreeningInput): ScreeningResult {
   const { format, flags = [] } = request.material;
   if (NOT_RETURNABLE_FORMATS.includes(format)) {
     return { outcome: 'rejected', reasons: [`${format} is not returnable: only returnable items can be borrowed`] };
@@ -35,6 +52,24 @@ export function screen(request: Pick<RequestDetails, 'serviceType' | 'material'>
   const review: string[] = [];
   if (REVIEW_FORMATS.includes(format)) review.push(`${format} is hard to borrow`);
   for (const flag of [...new Set(flags)]) review.push(`flagged ${flag}`);
-  if (review.length) return { outcome: 'needsReview', reasons: review };
-  return { outcome: 'networkCheck', reasons: [`returnable ${format}: try the borrower's own network first`] };
+  const over = request.maximumCost && cost ? overLibraryMaximum(request.maximumCost, cost) : undefined;
+  if (over && !cost?.byHub) review.push(over.reason);
+  const result: ScreeningResult = review.length
+    ? { outcome: 'needsReview', reasons: review }
+    : { outcome: 'networkCheck', reasons: [`returnable ${format}: try the borrower's own network first`, ...(over ? [over.reason] : [])] };
+  if (over && cost) result.overLibraryMaximum = { libraryMaximum: { ...cost.libraryMaximum }, approval: cost.byHub ? 'hubSubmitted' : 'hubReview' };
+  return result;
+}
+
+/**
+ * The cost rule of screening: a maximum cost above the borrowing library's maximum (or in another
+ * currency, which cannot be compared) needs hub approval; hub staff submitting may exceed it.
+ */
+function overLibraryMaximum(maximumCost: Money, cost: CostScreeningInput): { reason: string } | undefined {
+  if (!exceeds(maximumCost, cost.libraryMaximum)) return undefined;
+  const what =
+    maximumCost.currency === cost.libraryMaximum.currency
+      ? `maximum cost ${formatMoney(maximumCost)} is above ${cost.library}'s maximum ${formatMoney(cost.libraryMaximum)}`
+      : `maximum cost ${formatMoney(maximumCost)} is not in the currency of ${cost.library}'s maximum ${formatMoney(cost.libraryMaximum)}`;
+  return { reason: cost.byHub ? `${what}: submitted by hub staff, who may exceed it` : `${what}: hub staff must approve it` };
 }

@@ -18,8 +18,12 @@ export {
   queueCounts,
   queueCountsOf,
   queueLibraryIndex,
+  queueNameIndex,
+  queueOpenIndex,
   AGING_DAYS,
 } from './queues';
+export { indexPage, requestsPage, queueDocsPage, summariesForStatistics } from './readQueries';
+export type { PageOptions, DocPage, RequestFilter, QueueDocsFilter } from './readQueries';
 export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
 export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex } from './libraryHistory';
 export type { RequestSummaryDoc, LenderTry, Milestones, LibraryHistory, BorrowedRow, LentRow } from './libraryHistory';

@@ -34,6 +34,11 @@ export interface Milestones extends JsonObject {
   unfilledAt: string | null;
   /** When the request entered the terminal state it is in now. */
   closedAt: string | null;
+  /**
+   * When the borrower reported the item received was the wrong one: the request is then no fill
+   * (statistics). Summaries of version 2 lack it (they are rebuilt at version 3).
+   */
+  wrongItemAt: string | null;
 }
 
 /**
@@ -58,6 +63,10 @@ export interface RequestSummaryDoc extends JsonObject {
   cancelReason: string | null;
   /** The reason of a cancel asked of the lender and not answered yet (it becomes `cancelReason` if accepted). */
   pendingCancelReason: string | null;
+  /** What the supplier charged (Shipped `cost`); null before a shipment. Missing in summaries of version 2: read as null. */
+  cost: { amount: number; currency: string } | null;
+  /** The return shipping the borrower owes a supplier outside the delivery network (Shipped `returnShippingCost`); null when none. */
+  returnShippingCost: { amount: number; currency: string } | null;
 }
 
 function newSummary(event: StoredEvent): RequestSummaryDoc {
@@ -71,9 +80,11 @@ function newSummary(event: StoredEvent): RequestSummaryDoc {
     terminal: false,
     supplier: null,
     lenders: [],
-    milestones: { submittedAt: null, firstSentAt: null, shippedAt: null, receivedAt: null, checkedInAt: null, unfilledAt: null, closedAt: null },
+    milestones: { submittedAt: null, firstSentAt: null, shippedAt: null, receivedAt: null, checkedInAt: null, unfilledAt: null, closedAt: null, wrongItemAt: null },
     cancelReason: null,
     pendingCancelReason: null,
+    cost: null,
+    returnShippingCost: null,
   };
 }
 
@@ -129,10 +140,14 @@ function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, st
       m.submittedAt = time;
       return;
     }
-    case 'Shipped':
+    case 'Shipped': {
       doc.pendingCancelReason = null;
       if (m.shippedAt === null) m.shippedAt = time;
+      const d = data as { cost?: { amount: number; currency: string }; returnShippingCost?: { amount: number; currency: string } };
+      doc.cost = d.cost ? { amount: d.cost.amount, currency: d.cost.currency } : null;
+      doc.returnShippingCost = d.returnShippingCost ? { amount: d.returnShippingCost.amount, currency: d.returnShippingCost.currency } : null;
       return;
+    }
     case 'Cancelled':
       doc.cancelReason = String(data.reason ?? '');
       return;
@@ -154,6 +169,9 @@ function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, st
     case 'CheckedIn':
       m.checkedInAt = time;
       return;
+    case 'WrongItemReported':
+      m.wrongItemAt = time;
+      return;
   }
 }
 
@@ -168,8 +186,8 @@ export const summarySubmittedIndex = (time: string): string => `submitted:${time
  */
 export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
   name: REQUEST_SUMMARIES_PROJECTION,
-  /** 2: only what histories and statistics show (docs/projections.md). */
-  version: 2,
+  /** 2: only what histories and statistics show (docs/projections.md); 3: the costs of the shipment and the wrong item (statistics), a second try of a lender asked again. */
+  version: 3,
   upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
@@ -180,7 +198,9 @@ export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
     applyLenderFacts(doc, event, time);
     applyFacts(doc, event, time, meta.stateAfter);
     const asked = effectFacts(meta).asked;
-    if (asked && !findTry(doc, asked.position)) {
+    // A lender asked again (an amendment raised the maximum after it answered cost) gets a second try.
+    const earlier = asked ? findTry(doc, asked.position) : undefined;
+    if (asked && (!earlier || earlier.outcome !== null)) {
       doc.lenders.push({ library: asked.library, position: asked.position, askedAt: time, respondBy: asked.respondBy, answeredAt: null, outcome: null });
       if (doc.milestones.firstSentAt === null) doc.milestones.firstSentAt = time;
     }

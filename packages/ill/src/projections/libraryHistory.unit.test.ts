@@ -66,8 +66,10 @@ describe('request summaries', () => {
         unfilledAt: null,
         closedAt: t(350),
       },
+      cost: { amount: 15, currency: 'USD' },
+      returnShippingCost: null,
     });
-    expect(Object.keys(doc).sort()).toEqual(['borrower', 'cancelReason', 'format', 'lenders', 'milestones', 'outcome', 'pendingCancelReason', 'requestId', 'serviceType', 'supplier', 'terminal', 'title']);
+    expect(Object.keys(doc).sort()).toEqual(['borrower', 'cancelReason', 'cost', 'format', 'lenders', 'milestones', 'outcome', 'pendingCancelReason', 'requestId', 'returnShippingCost', 'serviceType', 'supplier', 'terminal', 'title']);
   });
 
   it('records a final cancel with its reason, the lender it was with ending "cancelled"', () => {

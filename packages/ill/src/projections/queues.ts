@@ -1,5 +1,5 @@
 import type { JsonObject, Projection, StoredEvent } from '@interlend/engine';
-import type { IllStateName } from '../events';
+import { isTerminal, type IllStateName } from '../events';
 import { dueInstant } from '../policies/businessDays';
 import { effectFacts, illMetadata, ms, requestKey, trackCurrentLender, upcastIllEvent } from './storedIllEvent';
 
@@ -10,6 +10,7 @@ export const BORROWING_QUEUES = [
   'needs review',
   'awaiting lender answer',
   'conditional answer awaiting us',
+  'lender overdue',
   'in transit',
   'not received',
   'received / in use',
@@ -35,6 +36,12 @@ export const LENDING_QUEUES = [
 ] as const;
 
 export type BorrowingQueue = (typeof BORROWING_QUEUES)[number];
+/**
+ * The aging queue of lender clocks (docs/workflow/lender-clocks.md): beside 'awaiting lender
+ * answer' while a lender that promised to supply has not shipped by its supply deadline, or has
+ * not answered a cancel request by its deadline. Staff chase it or withdraw (withdrawFromLender).
+ */
+export const LENDER_OVERDUE_QUEUE = 'lender overdue' satisfies BorrowingQueue;
 export type LendingQueue = (typeof LENDING_QUEUES)[number];
 export type QueueName = BorrowingQueue | LendingQueue;
 export type QueueRole = 'borrowing' | 'lending';
@@ -60,6 +67,8 @@ export interface StateQueues {
  * Some memberships depend on the time you ask and are added by `queueMemberships(doc, at)`:
  * - lending 'expiring today': in 'new' and the lender's response deadline (`respondBy`) falls
  *   before the end of the asking day (a deadline already past but not yet timed out included);
+ * - 'lender overdue' (borrowing) is not time-dependent: it follows the SupplyOverdue /
+ *   CancelUnanswered events (the lender clocks fired by the timer), see LENDER_OVERDUE_QUEUE;
  * - 'overdue' (both roles): in any `onLoan.*` state once the due instant (`dueAt`) has passed,
  *   before the timer's LoanOverdue moved it to `onLoan.overdue` (or while renewalPending /
  *   recalled / awaitingReturn, which stay put when the due date passes);
@@ -93,6 +102,7 @@ export const QUEUE_TABLE = {
   reRequested: { borrowing: ['closed'], lending: [] },
   cancelled: { borrowing: ['closed'], lending: [] },
   completed: { borrowing: ['closed'], lending: [] },
+  wrongItemReturned: { borrowing: ['closed'], lending: [] },
   lost: { borrowing: ['closed'], lending: [] },
   closed: { borrowing: ['closed'], lending: [] },
 } as const satisfies Record<IllStateName | 'sourcing', StateQueues>;
@@ -132,6 +142,8 @@ export interface QueueDoc extends JsonObject {
   entries: QueueEntry[];
   /** When the current lender's answer is due (for 'expiring today'). */
   respondBy: string | null;
+  /** The lender clock that fell due while the request stays with its lender ('supply' or 'cancelAnswer'): in 'lender overdue'. Absent in documents of version 2. */
+  aging: string | null;
   /** The loan's due date as the lender gave it (date or date-time). */
   dueDate: string | null;
   /** The instant the loan is overdue (for 'overdue'): the machine's 'due' deadline; null until scheduled (then computed from dueDate when asked). */
@@ -139,10 +151,11 @@ export interface QueueDoc extends JsonObject {
   updatedAt: string;
 }
 
-function entriesFor(state: string, borrower: string, lender: string | null): QueueEntry[] {
+function entriesFor(state: string, borrower: string, lender: string | null, aging: string | null): QueueEntry[] {
   const { borrowing, lending } = queuesForState(state);
   const entries: QueueEntry[] = [];
   if (borrower) for (const queue of borrowing) entries.push({ library: borrower, role: 'borrowing', queue });
+  if (borrower && aging) entries.push({ library: borrower, role: 'borrowing', queue: LENDER_OVERDUE_QUEUE });
   if (lender) for (const queue of lending) entries.push({ library: lender, role: 'lending', queue });
   return entries;
 }
@@ -158,21 +171,52 @@ function newQueueDoc(event: StoredEvent, time: string): QueueDoc {
     since: time,
     entries: [],
     respondBy: null,
+    aging: null,
     dueDate: null,
     dueAt: null,
     updatedAt: time,
   };
 }
 
+/** The states a lender clock can fall due in (and the request stay, aging). */
+const AGING_STATES: ReadonlySet<string> = new Set(['withLender.expectsToSupply', 'withLender.willSupply', 'withLender.cancelPending']);
+
+/** The fallen-due lender clock after an event (as the machine's context `aging` has it). */
+function agingAfter(aging: string | null, type: string, stateAfter: string): string | null {
+  if (!AGING_STATES.has(stateAfter)) return null;
+  switch (type) {
+    case 'SupplyOverdue':
+      return 'supply';
+    case 'CancelUnanswered':
+      return 'cancelAnswer';
+    case 'CancelRefused':
+      // The cancel's clock ends with the answer; a supply clock that fell due stays fallen due.
+      return aging === 'cancelAnswer' ? null : aging;
+    case 'ExpectToSupplyAnswered':
+    case 'WillSupplyAnswered':
+    case 'ConditionsAccepted':
+      return null; // a new promise to supply starts a new clock
+    default:
+      return aging;
+  }
+}
+
 export const queueLibraryIndex = (code: string): string => `library:${code}`;
+/** The requests in one library's queue by state (the entries; the time-dependent queues are found among the open ones). */
+export const queueNameIndex = (library: string, role: QueueRole, queue: QueueName): string => `queue:${library}:${role}:${queue}`;
+/** The requests not in a terminal state with an entry for `library` (or, without it, every such request): the only ones a time-dependent queue can hold. */
+export const queueOpenIndex = (library?: string): string => (library === undefined ? 'open' : `open:${library}`);
 
 /**
  * Staff queues: one document per request (key = request id) with its queue memberships.
- * Index `library:<code>` for every library with an entry (borrower, current lender).
+ * Indexes: `library:<code>` for every library with an entry (borrower, current lender);
+ * `queue:<library>:<role>:<queue>` for each entry; `open` and `open:<code>` while the request is
+ * not in a terminal state (queue reads walk these instead of every request: see queueReads.ts).
  */
 export const queuesProjection: Projection<QueueDoc> = {
   name: QUEUES_PROJECTION,
-  version: 2,
+  /** 3: the `queue:` and `open` index values; the 'lender overdue' queue (`aging`). */
+  version: 3,
   upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
@@ -200,20 +244,31 @@ export const queuesProjection: Projection<QueueDoc> = {
       }
     }
     if (facts.dueAt) doc.dueAt = facts.dueAt;
+    const aging = agingAfter(doc.aging ?? null, event.type, meta.stateAfter);
+    if (aging !== (doc.aging ?? null)) {
+      doc.aging = aging;
+      changed = true;
+    }
     if (meta.stateAfter !== doc.state) {
       doc.state = meta.stateAfter;
       doc.since = meta.time;
       changed = true;
     }
-    if (changed) doc.entries = entriesFor(doc.state, doc.borrower, doc.currentLender);
+    if (changed) doc.entries = entriesFor(doc.state, doc.borrower, doc.currentLender, doc.aging ?? null);
     doc.updatedAt = meta.time;
     return doc;
   },
   index(doc) {
     const values: string[] = [];
+    const open = doc.state !== '' && !isTerminal(doc.state);
+    if (open) values.push(queueOpenIndex());
     for (const entry of doc.entries) {
       const value = queueLibraryIndex(entry.library);
-      if (!values.includes(value)) values.push(value);
+      if (!values.includes(value)) {
+        values.push(value);
+        if (open) values.push(queueOpenIndex(entry.library));
+      }
+      values.push(queueNameIndex(entry.library, entry.role, entry.queue));
     }
     return values;
   },

@@ -1,5 +1,6 @@
 import { projectInMemory } from '@interlend/engine';
 import { EventLog, plusHours } from './__tests__/eventLog';
+import { borrowerActor, illHistory, lenderActor, sampleShipment, toFirstLender } from '../testing';
 import { QUEUE_TABLE, queueCounts, queueCountsOf, queueEntries, queueMemberships, queuesProjection, type QueueDoc } from './queues';
 
 const T0 = '2026-01-05T09:00:00.000Z'; // Monday
@@ -211,7 +212,7 @@ describe('queues projection: aging (time-dependent borrowing queues)', () => {
     const log = new EventLog();
     log.request('R1').submit(t(0)).toLenders(t(1), ['LIB2']).ship(t(2));
     const counts = queueCounts(docsOf(log), { library: 'LIB1', role: 'borrowing', at: t(2 + 20 * 24) }).map((c) => `${c.queue}=${c.count}`);
-    expect(counts.slice(3, 5)).toEqual(['in transit=1', 'not received=1']);
+    expect(counts.slice(4, 6)).toEqual(['in transit=1', 'not received=1']);
     expect(counts).toContain('returned / complete?=0');
     expect(counts.indexOf('returned / complete?=0')).toBe(counts.indexOf('return in transit=0') + 1);
   });
@@ -265,15 +266,70 @@ describe('queue helpers', () => {
     }
   });
 
-  it('indexes a queue document by every library that has an entry', () => {
+  it('indexes a queue document by every library that has an entry, by each queue it is in, and as open while not terminal', () => {
     const docs = projectInMemory(queuesProjection, sampleLog().events);
-    expect(queuesProjection.index!(docs.get('R3')!, 'R3')).toEqual(['library:LIB4', 'library:LIB2']);
-    expect(queuesProjection.index!(docs.get('R4')!, 'R4')).toEqual(['library:LIB1']);
+    expect(queuesProjection.index!(docs.get('R3')!, 'R3')).toEqual([
+      'open',
+      'library:LIB4',
+      'open:LIB4',
+      'queue:LIB4:borrowing:awaiting lender answer',
+      'library:LIB2',
+      'open:LIB2',
+      'queue:LIB2:lending:new',
+    ]);
+    expect(queuesProjection.index!(docs.get('R4')!, 'R4')).toEqual(['open', 'library:LIB1', 'open:LIB1', 'queue:LIB1:borrowing:needs review']);
   });
 
   it('maps every terminal state to the borrower\'s "closed" queue, but unfilled to "unfilled (to review)"', () => {
     const terminal = ['rejected', 'documentDelivery', 'filledLocally', 'reRequested', 'cancelled', 'completed', 'lost', 'closed'] as const;
     for (const state of terminal) expect(QUEUE_TABLE[state]).toEqual({ borrowing: ['closed'], lending: [] });
     expect(QUEUE_TABLE.unfilled).toEqual({ borrowing: ['unfilled (to review)'], lending: [] });
+  });
+});
+
+describe('queues projection: lender clocks ("lender overdue", docs/workflow/lender-clocks.md)', () => {
+  /** The borrower's queues of the sample request after real commands (the pure command path). */
+  const borrowerQueues = (steps: Parameters<typeof illHistory>[0]): string[] => {
+    const history = illHistory(steps);
+    const doc = projectInMemory(queuesProjection, history.stored).get('REQ-1')!;
+    const at = history.events.at(-1)!.time;
+    return queueMemberships(doc, { at })
+      .filter((e) => e.role === 'borrowing')
+      .map((e) => e.queue);
+  };
+  const LIB2 = lenderActor('LIB2');
+  const willSupply = [...toFirstLender(), { type: 'willSupply' as const, actor: LIB2 }];
+  const cancel = { type: 'cancel' as const, data: { reason: 'patron left' }, actor: borrowerActor() };
+
+  it('is not entered while the clock runs', () => {
+    expect(borrowerQueues(willSupply)).toEqual(['awaiting lender answer']);
+  });
+
+  it('holds a request whose supply clock fell due, for its borrower, while it stays with the lender', () => {
+    expect(borrowerQueues([...willSupply, { deadline: 'supply' }])).toEqual(['awaiting lender answer', 'lender overdue']);
+    // Still there while a cancel is pending and after the lender refuses it.
+    expect(borrowerQueues([...willSupply, { deadline: 'supply' }, cancel])).toEqual(['awaiting lender answer', 'lender overdue']);
+    expect(borrowerQueues([...willSupply, { deadline: 'supply' }, cancel, { type: 'refuseCancel', actor: LIB2 }])).toEqual(['awaiting lender answer', 'lender overdue']);
+  });
+
+  it('holds a request whose cancel went unanswered, until the lender answers', () => {
+    expect(borrowerQueues([...willSupply, cancel, { deadline: 'cancelAnswer' }])).toEqual(['awaiting lender answer', 'lender overdue']);
+    expect(borrowerQueues([...willSupply, cancel, { deadline: 'cancelAnswer' }, { type: 'refuseCancel', actor: LIB2 }])).toEqual(['awaiting lender answer']);
+  });
+
+  it('lets it go when the lender ships, answers again, or staff withdraw and move on', () => {
+    const due = [...willSupply, { deadline: 'supply' as const }];
+    expect(borrowerQueues([...due, { type: 'ship', data: sampleShipment(), actor: LIB2 }])).toEqual(['in transit']);
+    expect(borrowerQueues([...due, { type: 'answerConditional', data: { condition: 'LibraryUseOnly' }, actor: LIB2 }])).toEqual(['conditional answer awaiting us']);
+    expect(borrowerQueues([...due, { type: 'withdrawFromLender', data: { reason: 'gone quiet' }, actor: borrowerActor() }])).toEqual(['awaiting lender answer']);
+  });
+
+  it('lists it right after the queues a request waits for its lender in, and counts it for the hub across libraries', () => {
+    const history = illHistory([...willSupply, { deadline: 'supply' }]);
+    const docs = [...projectInMemory(queuesProjection, history.stored).values()];
+    const at = history.events.at(-1)!.time;
+    const names = queueCounts(docs, { library: 'LIB1', role: 'borrowing', at }).map((c) => c.queue);
+    expect(names.indexOf('lender overdue')).toBe(names.indexOf('conditional answer awaiting us') + 1);
+    expect(queueEntries(docs, { at, queue: 'lender overdue' })).toEqual([{ library: 'LIB1', role: 'borrowing', queue: 'lender overdue', requestIds: ['REQ-1'] }]);
   });
 });

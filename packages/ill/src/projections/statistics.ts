@@ -1,20 +1,27 @@
 import type { LenderTry, RequestSummaryDoc } from './libraryHistory';
 import { ms } from './storedIllEvent';
+import type { Money } from '../commands';
+import { addToTotals, formatMoney, totalsList } from '../policies/costs';
 
 /**
  * ILL reports computed from request summaries (pure). Definitions (see docs/projections.md):
  * - submitted: requests with a submission time (in the `since` window, for `library`);
  * - screened out: ended `rejected` (by screening or staff review) or `documentDelivery`;
  * - requested = submitted - screened out - filled locally (ended `filledLocally`);
- * - received: reached Received (milestones.receivedAt set; a wrong item received counts);
+ * - received: reached Received (milestones.receivedAt set), unless the item was the wrong one
+ *   (WrongItemReported; such a request ends `wrongItemReturned`): a wrong item is no fill;
  * - fill rate = received / requested; sent fill rate = received / sent to at least one lender;
- * - per lender: supplied / asked (every time the rota asked it counts once);
+ * - per lender: supplied / asked (every time the rota asked it counts once); a wrong item is not
+ *   supplied: its outcome counts as 'wrong item';
  * - turnaround in hours: request -> ship (submittedAt -> shippedAt), ship -> receipt,
  *   request -> receipt; mean, median (middle value, mean of the two middle ones for an even
  *   count), p90 (nearest rank: the ceil(0.9 n)-th smallest), buckets < 48 h, 48-72 h (both
  *   inclusive), > 72 h;
  * - lender response time: askedAt -> answeredAt (first answer of any kind) of answered asks;
- * - not answered in time: asks that timed out, plus asks still unanswered past their deadline at `now`.
+ * - not answered in time: asks that timed out, plus asks still unanswered past their deadline at `now`;
+ * - costs, by currency (docs/workflow/costs.md): `paid` = the shipped costs (what the borrower
+ *   pays its supplier), `returnShipping` = the return shipping owed for suppliers outside the
+ *   delivery network; per borrower (what it pays) and per lender (what it is paid, as supplier).
  * Hours and days are rounded to 0.1, rates to 0.001 (fractions, not percentages).
  */
 
@@ -82,6 +89,16 @@ export interface LenderStatistics {
   outcomes: ReasonCount[];
 }
 
+/** Costs by currency: what was paid for shipments and the return shipping owed (docs/workflow/costs.md). */
+export interface CostTotals {
+  /** Sum of the shipped costs, one entry per currency. */
+  paid: Money[];
+  /** Sum of the return shipping owed (suppliers outside the delivery network), one entry per currency. */
+  returnShipping: Money[];
+  /** Shipments counted. */
+  shipments: number;
+}
+
 export interface Statistics {
   now: string;
   since: string | null;
@@ -97,6 +114,28 @@ export interface Statistics {
   turnaround: { requestToShip: TurnaroundSummary; shipToReceipt: TurnaroundSummary; requestToReceipt: TurnaroundSummary; averageDaysToReceive: number | null };
   lenderResponse: DurationSummary;
   notAnsweredInTime: { timedOut: number; pastDeadline: number; requests: number };
+  /** Costs: in all, paid by each borrower, paid to each lender (as supplier). */
+  costs: { total: CostTotals; byBorrower: (CostTotals & { borrower: string })[]; byLender: (CostTotals & { lender: string })[] };
+}
+
+interface CostAcc {
+  paid: Map<string, number>;
+  returnShipping: Map<string, number>;
+  shipments: number;
+}
+const newCostAcc = (): CostAcc => ({ paid: new Map(), returnShipping: new Map(), shipments: 0 });
+function addCosts(acc: CostAcc, doc: RequestSummaryDoc): void {
+  // Summaries written before version 3 have no cost fields: read as none.
+  if (!doc.cost) return;
+  acc.shipments++;
+  addToTotals(acc.paid, doc.cost);
+  addToTotals(acc.returnShipping, doc.returnShippingCost ?? null);
+}
+const costTotals = (acc: CostAcc): CostTotals => ({ paid: totalsList(acc.paid), returnShipping: totalsList(acc.returnShipping), shipments: acc.shipments });
+function costAccOf(map: Map<string, CostAcc>, key: string): CostAcc {
+  let acc = map.get(key);
+  if (!acc) map.set(key, (acc = newCostAcc()));
+  return acc;
 }
 
 const HOUR = 3_600_000;
@@ -185,6 +224,9 @@ export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, opti
   let timedOut = 0;
   let pastDeadline = 0;
   let lateRequests = 0;
+  const totalCosts = newCostAcc();
+  const borrowerCosts = new Map<string, CostAcc>();
+  const lenderCosts = new Map<string, CostAcc>();
 
   for (const doc of summaryDocs) {
     const m = doc.milestones;
@@ -195,7 +237,8 @@ export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, opti
     const screenedOut = SCREENED_OUT.has(doc.outcome);
     const filledLocally = doc.outcome === 'filledLocally';
     const requested = !screenedOut && !filledLocally;
-    const received = m.receivedAt !== null;
+    const wrongItem = doc.outcome === 'wrongItemReturned' || typeof m.wrongItemAt === 'string';
+    const received = m.receivedAt !== null && !wrongItem;
     const unfilled = m.unfilledAt !== null;
     const cancelled = doc.outcome === 'cancelled';
     counts.submitted++;
@@ -219,17 +262,23 @@ export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, opti
       if (cancelled) b.cancelled++;
     }
     if (cancelled) bump(cancelReasons, doc.cancelReason ?? '(no reason)');
+    if (doc.cost) {
+      addCosts(totalCosts, doc);
+      if (library === undefined || doc.borrower === library) addCosts(costAccOf(borrowerCosts, doc.borrower), doc);
+      if (doc.supplier !== null && (library === undefined || doc.supplier === library)) addCosts(costAccOf(lenderCosts, doc.supplier), doc);
+    }
 
     const ship = hoursBetween(m.submittedAt, m.shippedAt);
     if (ship !== undefined) toShip.push(ship);
     const receipt = hoursBetween(m.shippedAt, m.receivedAt);
     if (receipt !== undefined) toReceipt.push(receipt);
-    const whole = hoursBetween(m.submittedAt, m.receivedAt);
+    const whole = wrongItem ? undefined : hoursBetween(m.submittedAt, m.receivedAt); // a wrong item fills nothing
     if (whole !== undefined) total.push(whole);
 
     let late = false;
     for (const entry of doc.lenders) {
-      const outcome = entry.outcome ?? 'pending';
+      const supplied = entry.outcome === 'supplied' && !wrongItem;
+      const outcome = entry.outcome === 'supplied' && wrongItem ? 'wrong item' : (entry.outcome ?? 'pending');
       if (unfilled && entry.outcome !== null) bump(unfilledReasons, entry.outcome);
       const answerHours = hoursBetween(entry.askedAt, entry.answeredAt);
       if (answerHours !== undefined) response.push(answerHours);
@@ -243,7 +292,7 @@ export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, opti
       if (!l) lenders.set(entry.library, (l = { asked: 0, answered: 0, supplied: 0, timedOut: 0, pastDeadline: 0, responseHours: [], outcomes: new Map() }));
       l.asked++;
       if (entry.answeredAt !== null) l.answered++;
-      if (entry.outcome === 'supplied') l.supplied++;
+      if (supplied) l.supplied++;
       if (isTimedOut) l.timedOut++;
       if (isPast) l.pastDeadline++;
       if (answerHours !== undefined) l.responseHours.push(answerHours);
@@ -282,6 +331,11 @@ export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, opti
     },
     lenderResponse: summarizeHours(response),
     notAnsweredInTime: { timedOut, pastDeadline, requests: lateRequests },
+    costs: {
+      total: costTotals(totalCosts),
+      byBorrower: byKey(borrowerCosts).map(([borrower, acc]) => ({ borrower, ...costTotals(acc) })),
+      byLender: byKey(lenderCosts).map(([lender, acc]) => ({ lender, ...costTotals(acc) })),
+    },
   };
 }
 
@@ -359,5 +413,23 @@ export function formatStatistics(stats: Statistics): string {
       ),
     );
   }
+  lines.push(...formatCosts(stats.costs));
   return lines.join('\n');
+}
+
+const moneyList = (list: readonly Money[]): string => (list.length ? list.map(formatMoney).join(' + ') : '-');
+
+/** The cost lines of the report: in all, then per borrower and per lender (as supplier). */
+function formatCosts(costs: Statistics['costs']): string[] {
+  const t = costs.total;
+  const lines = [`Costs: ${t.shipments} shipments, paid ${moneyList(t.paid)}, return shipping owed ${moneyList(t.returnShipping)}`];
+  if (costs.byBorrower.length) {
+    lines.push('Costs paid by borrower:');
+    lines.push(...table(['', 'shipments', 'paid', 'return shipping'], costs.byBorrower.map((c) => [c.borrower, String(c.shipments), moneyList(c.paid), moneyList(c.returnShipping)])));
+  }
+  if (costs.byLender.length) {
+    lines.push('Costs paid to lender:');
+    lines.push(...table(['', 'shipments', 'paid', 'return shipping'], costs.byLender.map((c) => [c.lender, String(c.shipments), moneyList(c.paid), moneyList(c.returnShipping)])));
+  }
+  return lines;
 }

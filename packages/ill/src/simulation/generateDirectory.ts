@@ -19,16 +19,19 @@ export function generateDirectory(count: number, random: SeededRandom, start: Da
     const lendingPolicy = i === count ? 'lastResort' : i % 10 === 7 ? 'doesNotLend' : 'lends';
     const closures = random.chance(0.15) ? [{ from: day(random.int(0, 20)), to: '', reason: random.pick(['inventory', 'renovation', 'staff training', 'holiday']) }] : [];
     for (const c of closures) c.to = new Date(new Date(`${c.from}T00:00:00Z`).getTime() + random.int(1, 6) * 86_400_000).toISOString().slice(0, 10);
+    const inDeliveryNetwork = random.chance(0.75);
     libraries.push({
       code,
       name: `${place} ${KINDS[(i + round) % KINDS.length]}${round ? ` ${round + 1}` : ''}`,
       illCode: `${place.replace(/[^A-Z]/g, '').padEnd(2, 'X')}${String(i).padStart(3, '0')}`,
-      inDeliveryNetwork: random.chance(0.75),
+      inDeliveryNetwork,
       lendingPolicy,
       daysToRespond: { loan: random.pick([1, 2, 4, 4, 4, 8]), copy: random.pick([1, 2, 2]) },
       maxShipping: random.pick([0, 10, 15, 25]),
       maxFees: random.pick([0, 10, 20, 50]),
       ...(random.chance(0.2) ? { lendingFee: random.pick([5, 10, 15]) } : {}),
+      // Outside the delivery network the borrower owes the return shipping: a flat default.
+      ...(inDeliveryNetwork ? {} : { returnShippingCost: 8 }),
       closures,
     });
   }

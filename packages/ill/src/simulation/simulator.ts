@@ -195,7 +195,11 @@ export async function runSimulation(options: SimulationOptions, open: (setup: Si
         reRequests++;
         const r: SimRequest = { id: notice.requestId, borrower: old?.borrower ?? 'hub', scenario: 'yes', maximum: old?.maximum ?? 50 };
         requests.set(r.id, r);
-        at(hours(1, 8), () => act(r, 'borrowing', 'notAvailableLocally', {}).then(() => undefined));
+        at(hours(1, 8), async () => {
+          // Screened again: one over its library's maximum waits for hub staff, who approved the first.
+          if ((await stateOf(r)) === 'needsReview' && (await act(r, 'hub', 'approve', {})) !== 'networkCheck') return;
+          await act(r, 'borrowing', 'notAvailableLocally', {});
+        });
       }
     }
   }
@@ -477,7 +481,11 @@ export async function runSimulation(options: SimulationOptions, open: (setup: Si
       if (state === 'needsReview') {
         at(hours(4, 30), async () => {
           const approve = random.chance(0.75);
-          const s = await act(r, random.chance(0.5) ? 'borrowing' : 'hub', approve ? 'approve' : 'reject', approve ? {} : { reason: 'reference copy: not for loan' });
+          // A maximum above the borrower's own maximum cost (its profile) is approved by hub staff only.
+          const profile = directory.get(r.borrower);
+          const overMaximum = profile !== undefined && r.maximum > profile.maxShipping + profile.maxFees;
+          const asHub = random.chance(0.5) || overMaximum;
+          const s = await act(r, asHub ? 'hub' : 'borrowing', approve ? 'approve' : 'reject', approve ? {} : { reason: 'reference copy: not for loan' });
           if (s === 'networkCheck') at(hours(1, 8), () => act(r, 'borrowing', 'notAvailableLocally', {}).then(() => undefined));
         });
       } else if (state === 'networkCheck') {

@@ -254,6 +254,23 @@ function materialArb(): fc.Arbitrary<IllCommandInput['submit']['material']> {
     .map(compact);
 }
 
+/** A citation correction (amend): some of the amendable fields, mostly one or two. */
+function amendMaterialArb(): fc.Arbitrary<NonNullable<IllCommandInput['amend']['material']>> {
+  const t = (field: string) => opt(textArb(maxLengthOf('amend', ['material', field])), 3);
+  return fc
+    .record({
+      title: t('title'),
+      author: t('author'),
+      isbn: t('isbn'),
+      issn: t('issn'),
+      oclcNumber: t('oclcNumber'),
+      edition: t('edition'),
+      volume: t('volume'),
+      publicationYear: opt(fc.integer({ min: 0, max: 9999 }), 3),
+    })
+    .map(compact);
+}
+
 /** A rota position: mostly the current one, sometimes another. */
 const rotaPositionArb = (dc: DataContext): fc.Arbitrary<number | undefined> =>
   opt(fc.oneof({ weight: 5, arbitrary: fc.constant(dc.current ?? 1) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 9 }) }), 2);
@@ -322,6 +339,8 @@ export const VALID_DATA: ValidDataArbitraries = {
         patronRef: opt(text('submit', 'patronRef')),
         note: note('submit'),
         relatedRequestId: opt(text('submit', 'relatedRequestId'), 4),
+        // Hub staff only, rarely (docs/workflow/costs.md): from anyone else it is refused.
+        onBehalfOf: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('LIB1', 'LIB2') }),
       })
       .map(compact),
   approve: noteOnly('approve'),
@@ -368,8 +387,20 @@ export const VALID_DATA: ValidDataArbitraries = {
         trackingId: opt(text('ship', 'trackingId')),
         sentVia: opt(text('ship', 'sentVia')),
         conditions: opt(fc.array(text('ship', 'conditions', '0'), { maxLength: 3 }), 3),
+        // Required from a lender outside the delivery network without a profile default, refused from one inside it.
+        returnShippingCost: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: moneyArb(dc.currency, dc.maxAmount) }),
         note: note('ship'),
         rotaPosition: rotaPositionArb(dc),
+      })
+      .map(compact),
+  withdrawFromLender: () => fc.record({ reason: text('withdrawFromLender', 'reason'), continueWithNextLender: opt(fc.boolean()) }).map(compact),
+  amend: (dc) =>
+    fc
+      .record({
+        // Mostly a raise; sometimes the same maximum (refused when nothing else changes).
+        maximumCost: opt(fc.integer({ min: 0, max: 50 }).map((raise) => ({ amount: dc.maxAmount + raise, currency: dc.currency }))),
+        material: opt(amendMaterialArb()),
+        note: note('amend'),
       })
       .map(compact),
   cancel: () => fc.record({ reason: text('cancel', 'reason'), continueWithNextLender: opt(fc.boolean()) }).map(compact),

@@ -3,6 +3,7 @@ import { workflowSpec } from '@interlend/engine/testing';
 import type { IllCommandInput, IllCommandType } from '../commands';
 import { parseDirectory, type Directory, type DirectoryInput } from '../directory';
 import type { IllMachine } from '../machine';
+import type { DeadlineName } from '../events';
 import { illRequestWorkflow } from '../workflow';
 
 /**
@@ -19,7 +20,9 @@ export const SAMPLE_TIME = '2026-01-05T09:00:00.000Z';
 /**
  * Eight libraries: LIB1 (the sample borrower), LIB2..LIB4 in the delivery network (LIB3 answers
  * loans in 2 days and is closed 7-8 January for training), LIB5 outside the network, LIB6 closed
- * 5-16 January (and over the holidays), LIB7 does not lend, LIB8 lender of last resort.
+ * 5-16 January (and over the holidays), LIB7 does not lend, LIB8 lender of last resort. Amounts
+ * in USD: each library's maximum cost is 25 (shipping 15 + fees 10); LIB4 charges a lending fee of
+ * 5, LIB5 one of 12; the borrower owes 8 return shipping to LIB5 and 6 to LIB8 (outside the network).
  */
 export function sampleDirectoryJson(): DirectoryInput {
   const lib = (code: string, more: Partial<DirectoryInput['libraries'][number]> = {}): DirectoryInput['libraries'][number] => ({
@@ -40,7 +43,7 @@ export function sampleDirectoryJson(): DirectoryInput {
       lib('LIB2'),
       lib('LIB3', { daysToRespond: { loan: 2, copy: 1 }, closures: [{ from: '2026-01-07', to: '2026-01-08', reason: 'staff training' }] }),
       lib('LIB4', { lendingFee: 5 }),
-      lib('LIB5', { inDeliveryNetwork: false, name: 'Out-of-state University', lendingFee: 12 }),
+      lib('LIB5', { inDeliveryNetwork: false, name: 'Out-of-state University', lendingFee: 12, returnShippingCost: 8 }),
       lib('LIB6', {
         closures: [
           { from: '2026-01-05', to: '2026-01-16', reason: 'inventory' },
@@ -48,7 +51,7 @@ export function sampleDirectoryJson(): DirectoryInput {
         ],
       }),
       lib('LIB7', { lendingPolicy: 'doesNotLend', name: 'Special Collections' }),
-      lib('LIB8', { lendingPolicy: 'lastResort', inDeliveryNetwork: false, name: 'National Lending Library', daysToRespond: { loan: 8, copy: 4 } }),
+      lib('LIB8', { lendingPolicy: 'lastResort', inDeliveryNetwork: false, name: 'National Lending Library', daysToRespond: { loan: 8, copy: 4 }, returnShippingCost: 6 }),
     ],
   };
 }
@@ -96,7 +99,7 @@ export interface IllHistory {
  * `deadline(name)` steps read the pending deadline from the state, as the timer worker would.
  */
 export function illHistory(
-  steps: readonly (HistoryStep | { readonly deadline: 'lenderResponse' | 'conditionalAnswer' | 'due'; readonly time?: string })[],
+  steps: readonly (HistoryStep | { readonly deadline: DeadlineName; readonly time?: string })[],
   options: { directory?: Directory; requestId?: string; start?: string } = {},
 ): IllHistory {
   const directory = options.directory ?? sampleDirectory();

@@ -1,8 +1,8 @@
-import type { IllStateName } from '../events';
+import type { DeadlineName, IllStateName } from '../events';
 import type { HistoryStep } from './fixtures';
 import { borrowerActor, hubActor, lenderActor, sampleRequest, sampleShipment, toFirstLender } from './fixtures';
 
-type Step = HistoryStep | { readonly deadline: 'lenderResponse' | 'conditionalAnswer' | 'due'; readonly time?: string };
+type Step = HistoryStep | { readonly deadline: DeadlineName; readonly time?: string };
 
 const LIB2 = lenderActor('LIB2');
 const firstLender = toFirstLender();
@@ -44,6 +44,12 @@ export const STATE_STEPS: Readonly<Record<IllStateName, readonly Step[]>> = {
   reRequested: [...unfilled, { type: 'reRequest', actor: borrowerActor() }],
   cancelled: [...networkCheck, { type: 'cancel', data: { reason: 'patron bought it' }, actor: borrowerActor() }],
   completed: [...returnShipped, { type: 'checkIn', actor: LIB2 }],
+  wrongItemReturned: [
+    ...received,
+    { type: 'reportWrongItem', data: { note: 'a different edition' }, actor: borrowerActor() },
+    { type: 'shipReturn', data: { trackingId: 'RET1' }, actor: borrowerActor() },
+    { type: 'checkIn', actor: LIB2 },
+  ],
   lost: [...shipped, { type: 'reportLost', data: { kind: 'lost' }, actor: borrowerActor() }],
   closed: [...networkCheck, { type: 'close', data: { reason: 'duplicate of REQ-0' }, actor: hubActor }],
 };

@@ -56,7 +56,7 @@ export class ApiHarness {
     return created.key;
   }
 
-  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: CallOptions = {}): Promise<Reply> {
+  async call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, options: CallOptions = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
     let payload: string | undefined;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { fold, toMermaid, type StoredEvent } from '@interlend/engine';
+import { fold, recordedTime, toMermaid, type StoredEvent } from '@interlend/engine';
 import {
   QUEUES_PROJECTION,
   REQUESTS_PROJECTION,
@@ -141,15 +141,18 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const whole = isRequestStream(all) ? fold(illRequestWorkflow, id, all) : undefined;
       if (!whole || !canSee(p, whole.snapshot.context as IllContext)) throw new ApiProblem('NOT_FOUND', `no request '${id}' that this key may see (${p.library}, ${p.role})`);
       const at = request.query.at === undefined ? undefined : new Date(request.query.at).toISOString();
-      const events: StoredEvent[] = at ? all.filter((e) => new Date(String(e.metadata.time)).toISOString() <= at) : all;
+      // By record time (what was known then); record times follow the stream's order, so it is a prefix.
+      const known = at ? all.findIndex((e) => Date.parse(recordedTime(e)) > Date.parse(at)) : -1;
+      const events: StoredEvent[] = known === -1 ? all : all.slice(0, known);
       const state = events.length ? fold(illRequestWorkflow, id, events) : undefined;
       return {
         requestId: id,
         at: at ?? null,
         // stateBefore is not stored since schema versions (docs/events.md): derived here, with every event in its current shape.
         events: readIllStream(events).map((e) => {
-          const m = e.metadata as { time: string; actor: { id: string; role: string; key?: string }; stateBefore: string; stateAfter: string };
-          return { position: e.position, revision: e.revision, type: e.type, time: m.time, actor: m.actor, stateBefore: m.stateBefore, stateAfter: m.stateAfter, data: e.data as Record<string, unknown> };
+          const m = e.metadata as { time: string; recordedAt?: string; actor: { id: string; role: string; key?: string }; stateBefore: string; stateAfter: string };
+          const recorded = typeof m.recordedAt === 'string' ? { recordedAt: m.recordedAt } : {};
+          return { position: e.position, revision: e.revision, type: e.type, time: m.time, ...recorded, actor: m.actor, stateBefore: m.stateBefore, stateAfter: m.stateAfter, data: e.data as Record<string, unknown> };
         }),
         state: state?.stateName ?? 'not yet submitted',
         context: (state?.snapshot.context as Record<string, unknown> | undefined) ?? null,
@@ -213,7 +216,7 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     {
       schema: {
         tags: ['reads'],
-        summary: 'Fill rate, turnaround buckets, lender response times (as `interlend stats --json`)',
+        summary: 'Fill rate, turnaround buckets, lender response times, costs paid per borrower and lender (as `interlend stats --json`)',
         querystring: StatsQuery,
         response: { 200: StatsSchema, ...problems(404, ...AUTHED_PROBLEMS) },
       },

@@ -7,14 +7,20 @@ import { resolveStore, STORE_FLAGS } from '../config';
 import { print, printJson, UsageError, type CliIo } from '../io';
 import { NATS_FLAGS, NATS_HELP, NATS_USAGE, allowedFromOutcome, natsSettings, natsUrl, sendThroughNats } from '../natsOptions';
 
-const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] ${COMMAND_ID_USAGE} [--store URL | --db PATH | ${NATS_USAGE}] [--json]
-       interlend act <requestId> --allowed [--store URL | --db PATH] [--json]`;
+const USAGE = `interlend act <requestId> <command> --as LIBRARY [--role borrowing|lending|hub] [--data JSON | --file F] [--occurred-at TIME] ${COMMAND_ID_USAGE} [--store URL | --db PATH | ${NATS_USAGE}] [--json]
+       interlend act <requestId> --allowed [--as LIBRARY [--role ROLE]] [--store URL | --db PATH] [--json]`;
 const HELP = `usage: ${USAGE}
 
   --as LIBRARY      who sends the command: a library of the directory
+  --allowed         list the commands the request accepts now (the timer's excluded); with
+                    --as (and --role), only those that library may send now
   --role ROLE       how it acts: borrowing or lending (by default, from the command and the
                     request), or hub: hub staff, which must be said explicitly. close, reroute
                     and returnMisdelivered are hub staff's only.
+  --occurred-at TIME  when it happened, when that was earlier than now (recording on Monday
+                    what happened on Friday): an ISO 8601 date-time with a zone, e.g.
+                    2026-03-06T15:30:00+01:00. Not in the future, not before the request's
+                    previous event. Deadlines count from it; history shows both times.
   --command-id ID   an id of your choosing: sending the command again with the same id (an
                     answer lost, a script retried) returns the first result and changes nothing.
                     Without it a new id is made; either way the output shows it.
@@ -33,6 +39,7 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
       data: { type: 'string' },
       file: { type: 'string' },
       'command-id': { type: 'string' },
+      'occurred-at': { type: 'string' },
       allowed: { type: 'boolean' },
       ...STORE_FLAGS,
       json: { type: 'boolean' },
@@ -56,6 +63,15 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
     const state = await app.runtime.handler.load(requestId);
     if (!state) throw new UsageError(`no request '${requestId}' in ${app.description} (list them with 'interlend requests')`);
     const allowed = allowedForPeople(app.runtime, state);
+    if (values.allowed && values.as) {
+      // What this library (in this role) may send now: the workflow's authorization applied.
+      const borrower = (state.snapshot.context as { borrower?: string }).borrower;
+      const role = values.role ?? (values.as === borrower ? 'borrowing' : 'lending');
+      const mine = app.runtime.handler.workflow.allowedCommands(state, { id: values.as, role });
+      if (values.json) printJson(io, { requestId, state: state.stateName, as: values.as, role, allowed: mine });
+      else print(io, `${requestId} is ${state.stateName}\nallowed now for ${values.as} (${role}): ${mine.join(', ') || 'none'}`);
+      return 0;
+    }
     if (values.allowed || !type) {
       if (values.json) printJson(io, { requestId, state: state.stateName, allowed });
       else print(io, `${requestId} is ${state.stateName}\nallowed now: ${allowed.join(', ') || 'none (it has ended)'}`);
@@ -76,7 +92,7 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
     const borrower = (state.snapshot.context as { borrower?: string }).borrower;
     const role = values.role ?? (party === 'borrower' || (party === 'involved' && values.as === borrower) ? 'borrowing' : 'lending');
     const commandId = commandIdFrom(values['command-id'], app.ids);
-    const result = await app.runtime.execute({ commandId, streamId: requestId, type, data, actor: { id: values.as, role } });
+    const result = await app.runtime.execute({ commandId, streamId: requestId, type, data, actor: { id: values.as, role }, ...occurredAt(values['occurred-at']) });
     if (result.duplicate) checkSameCommand(result.events, { commandId, requestId, type, actor: values.as });
     const nowAllowed = allowedForPeople(app.runtime, result.state);
     const events = result.events.map((e) => e.type);
@@ -98,7 +114,7 @@ async function actThroughNats(
   url: string,
   requestId: string,
   type: string | undefined,
-  values: { as?: string; role?: string; data?: string; file?: string; 'command-id'?: string; db?: string; store?: string; 'read-models'?: string; json?: boolean; allowed?: boolean; prefix?: string; replicas?: string },
+  values: { as?: string; role?: string; data?: string; file?: string; 'command-id'?: string; 'occurred-at'?: string; db?: string; store?: string; 'read-models'?: string; json?: boolean; allowed?: boolean; prefix?: string; replicas?: string },
 ): Promise<number> {
   if ((values.db ?? values.store ?? values['read-models']) !== undefined) throw new UsageError('--db or --store and --nats: the workers have the store; give one or the other');
   if (values.allowed || !type) throw new UsageError(`--allowed reads the database: run it where the database is (without --nats)\nusage: ${USAGE}`);
@@ -113,7 +129,7 @@ async function actThroughNats(
   if (!role) throw new UsageError(`'${type}' may come from the borrower or the lender: with --nats say which with --role borrowing or --role lending`);
   const data = values.data !== undefined ? parseJson(values.data, '--data') : values.file ? readJsonFile(io, values.file, '--file') : {};
   const commandId = commandIdFrom(values['command-id'], uuidV7Ids);
-  const outcome = await sendThroughNats(io, url, natsSettings(values), { commandId, streamId: requestId, type, data, actor: { id: values.as, role } });
+  const outcome = await sendThroughNats(io, url, natsSettings(values), { commandId, streamId: requestId, type, data, actor: { id: values.as, role }, ...occurredAt(values['occurred-at']) });
   const events = outcome.events as unknown as StoredEvent[];
   if (outcome.duplicate) checkSameCommand(events, { commandId, requestId, type, actor: values.as });
   const nowAllowed = allowedFromOutcome(outcome);
@@ -124,6 +140,11 @@ async function actThroughNats(
     print(io, `${requestId} ${from} -> ${to} (${events.map((e) => e.type).join(', ')})\nallowed now: ${nowAllowed.join(', ') || 'none (it has ended)'}\n${commandIdLine(commandId, outcome.duplicate)}`);
   }
   return 0;
+}
+
+/** The envelope's `occurredAt` from --occurred-at (the engine checks it: a date-time with a zone, not in the future, not before the previous event). */
+export function occurredAt(value: string | undefined): { occurredAt?: string } {
+  return value === undefined ? {} : { occurredAt: value };
 }
 
 /** The states the command's events went from and to (on a resend: the first time's, not now's). */

@@ -55,7 +55,8 @@ export async function natsWorkerCommand(io: CliIo, flags: NatsWorkerFlags, optio
     const time = (clock ?? options.clock)?.now().toISOString() ?? new Date().toISOString();
     print(io, flags.json ? JSON.stringify({ time, worker: name, ...event }) : `${time.slice(11, 19)} ${safeText(text, { oneLine: true })}`);
   };
-  const sqlite = await openStores(store);
+  // A worker of a simulation (--simulated-clock) writes SQLite at synchronous=NORMAL, as the simulation does (docs/storage-sqlite.md).
+  const sqlite = await openStores(store, clockKey === undefined ? {} : { synchronous: 'normal' });
   const dbPath = sqlite.description;
   const stop = new AbortController();
   const onSignal = () => stop.abort();

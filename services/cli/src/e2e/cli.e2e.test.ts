@@ -221,7 +221,7 @@ describe('submit and act', () => {
     const submitted = await ws.run('submit', '--as', 'LIB1', '--file', ws.writeJson('request.json', sampleRequest()));
 
     expect(submitted.code).toBe(0);
-    const [, id] = /^(\S+) networkCheck\nallowed now: fillLocally, notAvailableLocally, cancel, close\ncommand id: \S+\n$/.exec(submitted.stdout) ?? [];
+    const [, id] = /^(\S+) networkCheck\nallowed now: fillLocally, notAvailableLocally, amend, cancel, close\ncommand id: \S+\n$/.exec(submitted.stdout) ?? [];
     expect(id).toBeDefined();
     const { requests } = await ws.json<RequestsJson>('requests');
     expect(requests).toEqual([expect.objectContaining({ requestId: id, state: 'networkCheck', borrower: 'LIB1', lender: null })]);
@@ -285,7 +285,8 @@ describe('submit and act', () => {
   it('refuses a command the state does not allow, naming the state and the commands it allows', async () => {
     const ws = workspace();
     const { id } = await requestAtFirstLender(ws);
-    const { allowed } = await ws.json<AllowedJson>('act', id, '--allowed');
+    const { allowed } = await ws.json<AllowedJson>('act', id, '--allowed', '--as', 'LIB1');
+    expect(allowed).toEqual(['amend', 'cancel']); // the borrower's, not the lender's or the timer's
 
     const refused = await ws.run('act', id, 'receive', '--as', 'LIB1');
 

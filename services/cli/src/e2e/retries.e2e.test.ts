@@ -42,7 +42,7 @@ describe('submit --command-id', () => {
     expect(again).toMatchObject({ requestId: first.requestId, commandId: 'lib1-2026-0001', duplicate: true, state: 'networkCheck' });
     expect(text).toEqual({
       code: 0,
-      stdout: `${first.requestId} networkCheck\nallowed now: fillLocally, notAvailableLocally, cancel, close\ncommand id: lib1-2026-0001 (already applied: this is the first result)\n`,
+      stdout: `${first.requestId} networkCheck\nallowed now: fillLocally, notAvailableLocally, amend, cancel, close\ncommand id: lib1-2026-0001 (already applied: this is the first result)\n`,
       stderr: '',
     });
     expect(eventCount(ws)).toBe(events);

@@ -201,6 +201,7 @@ export function requestDetailView(app: App, requestId: string): View {
           'li',
           { testid: 'timeline-event', 'data-type': e.type, 'data-revision': e.revision },
           h('time', { datetime: e.time }, formatTime(e.time)),
+          e.recordedAt && e.recordedAt !== e.time ? h('span', { class: 'muted' }, ` (recorded ${formatTime(e.recordedAt)})`) : null,
           ' ',
           h('strong', {}, e.type),
           ` by ${actorText(e.actor)}`,
@@ -224,7 +225,8 @@ export function requestDetailView(app: App, requestId: string): View {
     let state = detail.state;
     if (!latest) {
       try {
-        const past = await app.api.get<RequestHistory>(`${path}/history?at=${encodeURIComponent(event.time)}`);
+        // ?at is by record time (what was known then): the event's own record time includes it.
+        const past = await app.api.get<RequestHistory>(`${path}/history?at=${encodeURIComponent(event.recordedAt ?? event.time)}`);
         state = past.state ?? event.stateAfter ?? state;
         replace(
           asOf,
