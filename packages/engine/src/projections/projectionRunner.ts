@@ -116,7 +116,7 @@ export class ProjectionRunner {
       }
       for (const lane of active) {
         lane.applied = last;
-        if (lane.dirty.size >= flushDocs || (lane.docs.size + lane.absent.size > 2 * cacheDocs && lane.dirty.size > 0)) await this.flush(lane, cacheDocs);
+        if (lane.dirty.size >= flushDocs || lane.docs.size + lane.absent.size > 2 * cacheDocs) await this.flush(lane, cacheDocs);
       }
       events += inRange.length;
       position = Math.min(...lanes.map((l) => l.applied));
