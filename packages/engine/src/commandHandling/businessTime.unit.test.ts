@@ -7,7 +7,7 @@ import { SeededIds } from '../ports/ids';
 import { fold } from '../workflow/fold';
 import { recordedTime, type CommandInput } from '../workflow/types';
 import { CommandHandler } from './commandHandler';
-import { validateCommand } from './validateCommand';
+import { OCCURRED_AT_SKEW_MS, validateCommand } from './validateCommand';
 
 /**
  * Business time apart from record time: a command may say when what it records happened
@@ -73,9 +73,15 @@ describe('validateCommand with occurredAt', () => {
     expect(issues).toEqual([expect.stringMatching(/^occurredAt: .*ISO-8601 date-time with a zone/)]);
   });
 
-  it('refuses a time after the clock, even by a millisecond', () => {
-    const { issues } = refusal(() => validateCommand(approvalWorkflow, open({ occurredAt: '2026-03-09T09:12:00.001Z' }), MONDAY));
-    expect(issues).toEqual([`occurredAt: 2026-03-09T09:12:00.001Z is in the future: it is now ${MONDAY}; a command records what has happened`]);
+  it('refuses a time more than OCCURRED_AT_SKEW_MS after the clock', () => {
+    const { issues } = refusal(() => validateCommand(approvalWorkflow, open({ occurredAt: '2026-03-09T09:12:05.001Z' }), MONDAY));
+    expect(issues).toEqual([`occurredAt: 2026-03-09T09:12:05.001Z is in the future: it is now ${MONDAY}; a command records what has happened`]);
+  });
+
+  it("takes a time up to OCCURRED_AT_SKEW_MS ahead (another machine's clock) as the clock's: business time never passes record time", () => {
+    expect(OCCURRED_AT_SKEW_MS).toBe(5_000);
+    const command = validateCommand(approvalWorkflow, open({ occurredAt: '2026-03-09T09:12:05.000Z' }), MONDAY);
+    expect(command.time).toBe(MONDAY);
   });
 
   it("refuses occurredAt on the timer's deadline command: a deadline happens at its own time", () => {

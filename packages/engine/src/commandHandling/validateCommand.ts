@@ -52,6 +52,13 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?
  * it. It may not be later than `now` (the handler's clock): no skew is allowed, so business times
  * never pass record times and a command without `occurredAt` never lands before an earlier one.
  */
+/**
+ * How far ahead of the handler's clock an `occurredAt` may be and still be taken, as the handler's
+ * own time: the command was sent from another machine (a NATS client, a browser) whose clock runs
+ * a little ahead. Business time never passes record time.
+ */
+export const OCCURRED_AT_SKEW_MS = 5_000;
+
 export function parseOccurredAt(value: unknown, now: string): { time: string } | { problem: string } {
   const format = 'an ISO-8601 date-time with a zone, e.g. 2026-03-06T15:30:00+01:00 or 2026-03-06T14:30:00Z';
   if (typeof value !== 'string') return { problem: `must be ${format}, not ${quote(value)}` };
@@ -61,7 +68,8 @@ export function parseOccurredAt(value: unknown, now: string): { time: string } |
   const validDay = match && Number(match[3]) >= 1 && Number(match[3]) <= new Date(Date.UTC(Number(match[1]), Number(match[2]), 0)).getUTCDate();
   if (!match || !validDay || Number.isNaN(ms)) return { problem: `'${quote(value)}' is not ${format}` };
   const time = new Date(ms).toISOString();
-  if (ms > Date.parse(now)) return { problem: `${time} is in the future: it is now ${now}; a command records what has happened` };
+  if (ms > Date.parse(now) + OCCURRED_AT_SKEW_MS) return { problem: `${time} is in the future: it is now ${now}; a command records what has happened` };
+  if (ms > Date.parse(now)) return { time: now };
   return { time };
 }
 
