@@ -9,13 +9,15 @@
  * Runs alternate (engine, raw, engine, raw, ...) and the median of each is reported, because the
  * machines are shared and noisy. `--write` replaces the figures section of docs/benchmarks.md.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CommandHandler, ManualClock, ProjectionRunner, SeededIds, fold, timersProjection, type CommandInput, type EventStore, type NewEvent, type StoredEvent } from '@interlend/engine';
+import { CommandHandler, ManualClock, ProjectionRunner, SeededIds, fold, timersProjection, type EventStore, type NewEvent, type StoredEvent } from '@interlend/engine';
 import { illProjections, illRequestWorkflow, parseDirectory, simulate } from '@interlend/ill';
-import { sampleDirectoryJson, sampleRequest, sampleShipment } from '@interlend/ill/testing';
+import { sampleDirectoryJson } from '@interlend/ill/testing';
 import { openSqlite, rawAppendBaseline } from '@interlend/store-sqlite';
+import { writeFigures } from './benchFigures';
+import { happyPath } from './benchWorkload';
 
 type Sync = 'full' | 'normal';
 const args = process.argv.slice(2);
@@ -30,23 +32,6 @@ const dir = mkdtempSync(path.join(tmpdir(), 'interlend-bench-'));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The commands of one request's happy path, from submission to check-in (8 commands, 9 events). */
-function happyPath(requestId: string, n: number): CommandInput[] {
-  const c = (type: string, actor: { id: string; role: string }, data: unknown = {}): CommandInput => ({ commandId: `${requestId}:${type}:${n}`, streamId: requestId, type, data, actor });
-  const borrower = { id: 'LIB1', role: 'borrowing' };
-  const lender = { id: 'LIB2', role: 'lending' };
-  return [
-    c('submit', borrower, sampleRequest()),
-    c('notAvailableLocally', borrower, { preferredLenders: ['LIB2'] }),
-    c('willSupply', lender),
-    c('ship', lender, sampleShipment()),
-    c('receive', borrower),
-    c('checkOutToPatron', borrower),
-    c('shipReturn', borrower),
-    c('checkIn', lender),
-  ];
-}
-
 /** The ILL command handler over `store`, on a simulated clock with seeded ids (the same events every run). */
 function illHandler(store: EventStore) {
   const clock = new ManualClock('2026-01-05T09:00:00.000Z');
@@ -58,7 +43,7 @@ async function engineRun(sync: Sync): Promise<{ seconds: number; commands: numbe
   const file = path.join(dir, `engine-${run++}.db`);
   const sqlite = openSqlite(file, { synchronous: sync });
   const handler = illHandler(sqlite.events);
-  const commands = Array.from({ length: REQUESTS }, (_, i) => happyPath(`REQ-${i}`, i)).flat();
+  const commands = Array.from({ length: REQUESTS }, (_, i) => happyPath(`REQ-${i}`, { commandSuffix: `:${i}` })).flat();
   const groups: { streamId: string; events: NewEvent[]; expected: number | 'no_stream' }[] = [];
   const started = performance.now();
   for (const command of commands) {
@@ -105,7 +90,7 @@ async function replay() {
   const file = path.join(dir, 'replay.db');
   const sqlite = openSqlite(file);
   const handler = illHandler(sqlite.events);
-  for (const c of happyPath('REQ-R', 0)) await handler.handle(c);
+  for (const c of happyPath('REQ-R', { commandSuffix: ':0' })) await handler.handle(c);
   const events: StoredEvent[] = await sqlite.events.readStream('REQ-R');
   const N = 2000;
   for (let i = 0; i < 200; i++) fold(illRequestWorkflow, 'REQ-R', events);
@@ -178,12 +163,7 @@ async function main() {
   const table = lines.join('\n');
   process.stdout.write(`${table}\n`);
   if (args.includes('--write')) {
-    const doc = path.join(__dirname, '..', '..', '..', 'docs', 'benchmarks.md');
-    const text = readFileSync(doc, 'utf8');
-    const start = text.indexOf('<!-- figures -->');
-    const end = text.indexOf('<!-- /figures -->');
-    if (start < 0 || end < 0) throw new Error('docs/benchmarks.md has no <!-- figures --> section');
-    writeFileSync(doc, `${text.slice(0, start + '<!-- figures -->'.length)}\n${table}\n${text.slice(end)}`);
+    writeFigures('figures', table);
     log('wrote docs/benchmarks.md');
   }
   rmSync(dir, { recursive: true, force: true });

@@ -24,11 +24,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { CommandHandler, InMemoryEventStore, ManualClock, SeededIds, canonicalJson, checkExpectedRevision, eventHash, eventHashInputOfTexts, GENESIS_HASH, type CommandInput, type ExpectedRevision, type NewEvent } from '@interlend/engine';
+import { CommandHandler, InMemoryEventStore, ManualClock, SeededIds, canonicalJson, checkExpectedRevision, eventHash, eventHashInputOfTexts, GENESIS_HASH, type ExpectedRevision, type NewEvent } from '@interlend/engine';
 import { illRequestWorkflow, parseDirectory } from '@interlend/ill';
-import { sampleDirectoryJson, sampleRequest, sampleShipment } from '@interlend/ill/testing';
+import { sampleDirectoryJson } from '@interlend/ill/testing';
 import { nodeSha256Hex, openSqlite } from '@interlend/store-sqlite';
 import { median, writeFigures } from './benchFigures';
+import { happyPath } from './benchWorkload';
 
 type Sync = 'full' | 'normal';
 interface Append {
@@ -52,28 +53,12 @@ const ROUNDS = flag('rounds', 7);
 const dir = mkdtempSync(path.join(tmpdir(), 'interlend-bench-append-'));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-function happyPath(requestId: string, n: number): CommandInput[] {
-  const c = (type: string, actor: { id: string; role: string }, data: unknown = {}): CommandInput => ({ commandId: `${requestId}:${type}:${n}`, streamId: requestId, type, data, actor });
-  const borrower = { id: 'LIB1', role: 'borrowing' };
-  const lender = { id: 'LIB2', role: 'lending' };
-  return [
-    c('submit', borrower, sampleRequest()),
-    c('notAvailableLocally', borrower, { preferredLenders: ['LIB2'] }),
-    c('willSupply', lender),
-    c('ship', lender, sampleShipment()),
-    c('receive', borrower),
-    c('checkOutToPatron', borrower),
-    c('shipReturn', borrower),
-    c('checkIn', lender),
-  ];
-}
-
 /** The appends the engine makes for REQUESTS happy paths, requests interleaved as a network's would be. */
 async function workload(): Promise<Append[]> {
   const store = new InMemoryEventStore();
   const clock = new ManualClock('2026-01-05T09:00:00.000Z');
   const handler = new CommandHandler({ workflow: illRequestWorkflow, store, services: { directory: parseDirectory(sampleDirectoryJson()) }, clock, ids: new SeededIds(1, clock) });
-  const paths = Array.from({ length: REQUESTS }, (_, i) => happyPath(`REQ-${i}`, i));
+  const paths = Array.from({ length: REQUESTS }, (_, i) => happyPath(`REQ-${i}`, { commandSuffix: `:${i}` }));
   const appends: Append[] = [];
   for (let step = 0; step < 8; step++) {
     for (const commands of paths) {

@@ -15,16 +15,18 @@
  * NATS figures section of docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { WorkflowRuntime, singleFlight, systemClock, uuidV7Ids, type CommandInput } from '@interlend/engine';
 import { Directory, illProjections, illRequestWorkflow, loadDirectory, reRequestEffect, saveDirectory, type IllServices } from '@interlend/ill';
-import { sampleDirectoryJson, sampleRequest, sampleShipment } from '@interlend/ill/testing';
+import { sampleDirectoryJson } from '@interlend/ill/testing';
 import { NatsCommandBus, connectNats } from '@interlend/nats';
 import { startNatsServer } from '@interlend/nats/testing';
 import { openSqlite } from '@interlend/store-sqlite';
 import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from './workerProcesses';
+import { writeFigures } from './benchFigures';
+import { happyPath } from './benchWorkload';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -42,25 +44,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The workers run on the system clock: the due date must lie after the shipment. */
 const DUE_DATE = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-
-/** The commands of one request's happy path, from submission to check-in (8 commands, 9 events). */
-function happyPath(requestId: string): CommandInput[] {
-  const c = (type: string, actor: { id: string; role: string }, data: unknown = {}): CommandInput => ({ commandId: `${requestId}:${type}`, streamId: requestId, type, data, actor });
-  const borrower = { id: 'LIB1', role: 'borrowing' };
-  const lender = { id: 'LIB2', role: 'lending' };
-  return [
-    c('submit', borrower, sampleRequest()),
-    c('notAvailableLocally', borrower, { preferredLenders: ['LIB2'] }),
-    c('willSupply', lender),
-    // The workers run on the system clock: the due date must lie after the shipment.
-    c('ship', lender, sampleShipment({ dueDate: DUE_DATE })),
-    c('receive', borrower),
-    c('checkOutToPatron', borrower),
-    c('shipReturn', borrower),
-    c('checkIn', lender),
-  ];
-}
 
 interface Measured {
   readonly commands: number;
@@ -74,7 +59,7 @@ interface Measured {
  * through `send` (which resolves once the command is applied); per-command latency recorded.
  */
 async function drive(tag: string, requests: number, inFlight: number, send: (command: CommandInput) => Promise<void>): Promise<Measured> {
-  const paths = Array.from({ length: requests }, (_, i) => happyPath(`${tag}-${i}`));
+  const paths = Array.from({ length: requests }, (_, i) => happyPath(`${tag}-${i}`, { shipment: { dueDate: DUE_DATE } }));
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -208,7 +193,7 @@ async function offeredLoad(url: string, count: number) {
   return withWorkers(url, count, async (bus) => {
     await drive(`W${runNo}`, WARMUP_REQUESTS, IN_FLIGHT, async (c) => void (await bus.request(c)));
     const total = Math.round((OFFERED_RATE * OFFERED_SECONDS) / 8) * 8;
-    const paths = Array.from({ length: total / 8 }, (_, i) => happyPath(`O${runNo}-${i}`));
+    const paths = Array.from({ length: total / 8 }, (_, i) => happyPath(`O${runNo}-${i}`, { shipment: { dueDate: DUE_DATE } }));
     const schedule = Array.from({ length: 8 }, (_, stage) => paths.map((p) => p[stage]!)).flat();
     const latencies: number[] = [];
     let errors = 0;
@@ -312,12 +297,7 @@ async function main() {
     const table = lines.join('\n');
     process.stdout.write(`${table}\n`);
     if (args.includes('--write')) {
-      const doc = path.join(__dirname, '..', '..', '..', 'docs', 'benchmarks.md');
-      const text = readFileSync(doc, 'utf8');
-      const start = text.indexOf('<!-- nats-figures -->');
-      const end = text.indexOf('<!-- /nats-figures -->');
-      if (start < 0 || end < 0) throw new Error('docs/benchmarks.md has no <!-- nats-figures --> section');
-      writeFileSync(doc, `${text.slice(0, start + '<!-- nats-figures -->'.length)}\n${table}\n${text.slice(end)}`);
+      writeFigures('nats-figures', table);
       log('wrote docs/benchmarks.md');
     }
   } finally {
