@@ -128,6 +128,7 @@ export async function natsSimulationEngine(options: NatsSimulationOptions): Prom
         const p = effect.params;
         if (effect.type === 'notifyLender') notices.push({ at, notice: { type: 'notifyLender', requestId: String(p.requestId), library: String(p.library), position: Number(p.position) } });
         else if (effect.type === 'startReRequest') notices.push({ at, notice: { type: 'reRequested', requestId: String(p.newRequestId), relatedRequestId: String(p.requestId) } });
+        else if (effect.type === 'notifyBorrower' && p.about === 'supplyOverdue') notices.push({ at, notice: { type: 'supplyOverdue', requestId: String(p.requestId), lender: String(p.lender), position: Number(p.position) } });
       }
       // In log order, as one process would have carried them out.
       return notices.sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]).map((n) => n.notice);

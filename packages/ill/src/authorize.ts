@@ -1,5 +1,5 @@
 import { ForbiddenError, type Actor, type ValidatedCommand } from '@interlend/engine';
-import { COMMAND_PARTY, DEADLINE_COMMAND, type IllCommandType } from './commands';
+import { COMMAND_PARTY, DEADLINE_COMMAND, SCHEDULE_MISSING_COMMAND, type IllCommandType } from './commands';
 import type { IllContext, RotaEntryState } from './context';
 import { currentEntry } from './context';
 import { formatMoney } from './policies/costs';
@@ -18,7 +18,8 @@ export type Role = (typeof ROLES)[number];
  * - reroute, returnMisdelivered, close: hub staff;
  * - approve of a request whose maximum cost is above its library's maximum (screening
  *   `overLibraryMaximum.approval` 'hubReview'): hub staff; submit `onBehalfOf` a library: hub staff;
- * - deadlineReached: the timer service only (role system), which may send nothing else.
+ * - deadlineReached: the timer service only (role system); scheduleMissingDeadline (the one-off
+ *   repair of `interlend timers schedule-missing`): the system only. The system sends nothing else.
  */
 export function authorizeCommand(command: ValidatedCommand, context: IllContext | undefined): void {
   const type = command.type as IllCommandType;
@@ -26,10 +27,11 @@ export function authorizeCommand(command: ValidatedCommand, context: IllContext 
   const party = COMMAND_PARTY[type];
   const requestId = command.streamId;
 
-  if (type === DEADLINE_COMMAND || role === 'system') {
-    if (type === DEADLINE_COMMAND && role === 'system') return;
+  if (party === 'system' || role === 'system') {
+    if (party === 'system' && role === 'system') return;
     if (type === DEADLINE_COMMAND) throw new ForbiddenError(`'${type}' is sent by the timer service only (role system), not by ${id} (${role})`, { actor: id, role });
-    throw new ForbiddenError(`the system actor may send only '${DEADLINE_COMMAND}', not '${type}'`, { actor: id, role });
+    if (party === 'system') throw new ForbiddenError(`'${type}' is sent by the system only (role system: interlend timers schedule-missing), not by ${id} (${role})`, { actor: id, role });
+    throw new ForbiddenError(`the system actor may send only '${DEADLINE_COMMAND}' or '${SCHEDULE_MISSING_COMMAND}', not '${type}'`, { actor: id, role });
   }
   if (!(['borrowing', 'lending', 'hub'] as string[]).includes(role)) {
     throw new ForbiddenError(`unknown role '${role}': an actor acts as borrowing, lending, hub or system`, { actor: id, role });

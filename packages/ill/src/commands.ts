@@ -197,6 +197,11 @@ export const ReportLostSchema = z.strictObject({ kind: z.enum(LOSS_KINDS), note 
 export const ReRequestSchema = z.strictObject({ note });
 /** The engine's DeadlineCommandData, sent by the timer worker. */
 export const DeadlineReachedSchema = z.strictObject({ name: shortText, key: z.string().max(LIMITS.shortText), at: z.string().refine(isIsoDateTime, { message: 'must be an ISO date-time' }) });
+/**
+ * The one-off repair of a request that was in a clock's state before that clock existed
+ * (`interlend timers schedule-missing`): schedule the deadline the fold tracks. The system actor's.
+ */
+export const ScheduleMissingDeadlineSchema = z.strictObject({ name: z.enum(['supply', 'cancelAnswer', 'needBefore']) });
 
 /** Schema of each command type's `data` (sizes of its fields included, not of the whole). */
 const dataSchemas = {
@@ -234,6 +239,7 @@ const dataSchemas = {
   reportLost: ReportLostSchema,
   reRequest: ReRequestSchema,
   deadlineReached: DeadlineReachedSchema,
+  scheduleMissingDeadline: ScheduleMissingDeadlineSchema,
 } as const;
 
 type DataSchemas = typeof dataSchemas;
@@ -279,8 +285,10 @@ export type CancelData = IllCommandData['cancel'];
 
 /** The command the timer worker sends when a deadline is due. */
 export const DEADLINE_COMMAND = 'deadlineReached' satisfies IllCommandType;
+/** The system's one-off repair: schedules a clock's deadline a request under way never had (docs/workflow/lender-clocks.md, "Upgrading"). */
+export const SCHEDULE_MISSING_COMMAND = 'scheduleMissingDeadline' satisfies IllCommandType;
 
-/** Who may send a command (checked by `authorize`; hub staff may send every command but the deadline). */
+/** Who may send a command (checked by `authorize`; hub staff may send every command but the system's: the deadline and the repair). */
 export type CommandParty = 'borrower' | 'lender' | 'involved' | 'hub' | 'system';
 export const COMMAND_PARTY: Readonly<Record<IllCommandType, CommandParty>> = {
   submit: 'borrower',
@@ -317,4 +325,5 @@ export const COMMAND_PARTY: Readonly<Record<IllCommandType, CommandParty>> = {
   reportLost: 'involved',
   reRequest: 'borrower',
   deadlineReached: 'system',
+  scheduleMissingDeadline: 'system',
 };

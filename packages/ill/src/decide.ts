@@ -1,12 +1,12 @@
 import { screen } from './policies/screening';
 import { allowedNowText, IllegalStateError, ValidationError, type Decision, type JsonObject, type ValidatedCommand } from '@interlend/engine';
 import { commandsFor } from './authorize';
-import type { IllCommandData, IllCommandType, Money } from './commands';
+import { SCHEDULE_MISSING_COMMAND, type IllCommandData, type IllCommandType, type Money } from './commands';
 import type { IllContext } from './context';
 import { currentEntry, reRequestId } from './context';
 import type { Directory } from './directory';
 import type { DeadlineName, IllEventDataMap, IllEventType, LenderRef } from './events';
-import { AMENDABLE_MATERIAL_FIELDS, DEADLINE_NAMES } from './events';
+import { AMENDABLE_MATERIAL_FIELDS, DEADLINE_NAMES, REPAIRABLE_CLOCKS } from './events';
 import { conditionalRespondBy } from './machine';
 import { costDiffersFromOffer, costLimit, exceeds, formatMoney, libraryMaximumCost, offerAcceptable, shipmentCostAllowed } from './policies/costs';
 import { dueInstant } from './policies/businessDays';
@@ -56,6 +56,7 @@ function notAllowed(command: ValidatedCommand, state: DecideState, why?: string)
 export function refusedNow(type: string, stateName: string, context: IllContext): boolean {
   if (type === 'requestRenewal') return stateName.startsWith('onLoan.') && (context.recalled || context.renewals >= 1);
   if (type === 'withdrawFromLender') return !context.aging && LENDER_CLOCK_STATES.includes(stateName);
+  if (type === SCHEDULE_MISSING_COMMAND) return !REPAIRABLE_CLOCKS.some((name) => context.deadlines[name]);
   return false;
 }
 
@@ -159,6 +160,15 @@ export function decideCommand(command: ValidatedCommand, state: DecideState | un
       state,
       `'withdrawFromLender' is allowed only once a lender clock has fallen due; in state '${state.stateName}' ${context.lender ?? 'the lender'}'s '${clock[0]}' deadline is ${clock[1] ? `due at ${clock[1]}` : 'not running'}: wait for it, or cancel`,
     );
+  }
+  if (type === SCHEDULE_MISSING_COMMAND) {
+    // The repair schedules only a clock the fold tracks (the request is in its state, and it has not fallen due).
+    const { name } = command.data as IllCommandData['scheduleMissingDeadline'];
+    const tracked = context.deadlines[name];
+    if (!tracked || !state.allowed.includes(type)) {
+      notAllowed(command, state, `no '${name}' clock runs for ill-request '${command.streamId}' in state '${state.stateName}': there is no deadline to schedule`);
+    }
+    return [event('MissingDeadlineScheduled', { name, at: tracked.at, key: tracked.key })];
   }
   if (!state.allowed.includes(type)) notAllowed(command, state);
 

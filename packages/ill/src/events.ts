@@ -311,6 +311,20 @@ export interface NeedBeforePassedData {
   position: number | null;
   deadlineAt: string;
 }
+/**
+ * A clock the request is in (the fold knows it) had no pending deadline: the request was in that
+ * state before the clock existed, so no `scheduleDeadline` was recorded for it. Written once per
+ * request and clock by `interlend timers schedule-missing` (docs/workflow/lender-clocks.md,
+ * "Upgrading"); its effect schedules the deadline the fold tracks, due as the terms say.
+ */
+export interface MissingDeadlineScheduledData {
+  name: RepairableClock;
+  /** When the deadline is due, as the fold computed it (the terms the rota recorded, else the defaults). */
+  at: string;
+  key: string;
+}
+/** The clocks a request under way may lack a deadline for: the ones added after requests were under way. */
+export type RepairableClock = 'supply' | 'cancelAnswer' | 'needBefore';
 export interface RecalledData extends LenderRef {
   note?: string;
 }
@@ -394,6 +408,7 @@ export interface IllEventDataMap {
   CancelUnanswered: CancelUnansweredData;
   WithdrawnFromLender: WithdrawnFromLenderData;
   NeedBeforePassed: NeedBeforePassedData;
+  MissingDeadlineScheduled: MissingDeadlineScheduledData;
   Recalled: RecalledData;
   ReturnShipped: ReturnShippedData;
   CheckedIn: CheckedInData;
@@ -441,6 +456,7 @@ export const ILL_EVENT_TYPES = [
   'CancelUnanswered',
   'WithdrawnFromLender',
   'NeedBeforePassed',
+  'MissingDeadlineScheduled',
   'Recalled',
   'ReturnShipped',
   'CheckedIn',
@@ -489,6 +505,7 @@ export const COMMAND_EVENTS = {
   reportLost: ['ItemLost'],
   reRequest: ['ReRequested'],
   deadlineReached: ['LenderTimedOut', 'ConditionalAnswerExpired', 'LoanOverdue', 'SupplyOverdue', 'CancelUnanswered', 'NeedBeforePassed'],
+  scheduleMissingDeadline: ['MissingDeadlineScheduled'],
 } as const satisfies Record<string, readonly IllEventType[]>;
 
 /** The command that produces each event type. */
@@ -545,6 +562,8 @@ export function isTerminal(stateName: string): stateName is TerminalState {
 /** Names of the deadlines the workflow schedules (scheduleDeadline params.name). */
 export const DEADLINE_NAMES = ['lenderResponse', 'conditionalAnswer', 'due', 'supply', 'cancelAnswer', 'needBefore'] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];
+/** The clocks `scheduleMissingDeadline` may schedule (RepairableClock). */
+export const REPAIRABLE_CLOCKS = ['supply', 'cancelAnswer', 'needBefore'] as const satisfies readonly RepairableClock[];
 
 /** Names of the effects (XState actions) the workflow asks for, besides the engine's deadlines. */
 export const EFFECT_NAMES = ['notifyLender', 'notifyBorrower', 'notifyLenderOf', 'handToDocumentDelivery', 'startReRequest', 'scheduleDeadline', 'cancelDeadline'] as const;

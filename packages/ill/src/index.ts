@@ -8,6 +8,7 @@ export {
   TERMINAL_STATES,
   isTerminal,
   DEADLINE_NAMES,
+  REPAIRABLE_CLOCKS,
   EFFECT_NAMES,
   AMENDABLE_MATERIAL_FIELDS,
 } from './events';
@@ -63,6 +64,8 @@ export type {
   CancelUnansweredData,
   WithdrawnFromLenderData,
   NeedBeforePassedData,
+  MissingDeadlineScheduledData,
+  RepairableClock,
   RecalledData,
   ReturnShippedData,
   CheckedInData,
@@ -79,6 +82,7 @@ export {
   COMMAND_TYPES,
   COMMAND_PARTY,
   DEADLINE_COMMAND,
+  SCHEDULE_MISSING_COMMAND,
   MoneySchema,
   MaterialSchema,
   SERVICE_TYPES,
@@ -153,6 +157,8 @@ export { updateLibrary, libraryProfileHistory, diffProfiles } from './persistenc
 export type { LibraryChange, LibraryProfileChange, UpdatedLibrary, UpdateMode } from './persistence/libraryUpdates';
 export { LIMITS, CONTROL_CHARACTERS, hasControlCharacters, utf8Bytes, jsonBytes } from './limits';
 export { reRequestEffect } from './effects/reRequest';
+export { scheduleMissingDeadlines, scheduleMissingCommandId } from './repair/scheduleMissingDeadlines';
+export type { MissingDeadline, ScheduleMissingResult, ScheduleMissingOptions } from './repair/scheduleMissingDeadlines';
 export { simulate, runSimulation, SCENARIOS } from './simulation/simulator';
 export type { SimulationEngine, SimulationNotice, SimulationOptions, SimulationSetup, SimulationSummary, Scenario } from './simulation/simulator';
 export { inProcessSimulationEngine } from './simulation/inProcessEngine';

@@ -3,7 +3,7 @@ import type { CancelDeadlineParams, JsonObject, ScheduleDeadlineParams } from '@
 import type { ServiceLevel, ServiceType } from './commands';
 import type { CancellableSubstate, IllContext, IllInput } from './context';
 import { askedNow, currentEntry, initialContext, nextCandidate, wrongItemReported } from './context';
-import type { DeadlineName, RequestDetails } from './events';
+import type { DeadlineName, MissingDeadlineScheduledData, RequestDetails } from './events';
 import { evolve, type IllMachineEvent } from './evolve';
 import { addBusinessDays, dueInstant, isPastDue, responseDays } from './policies/businessDays';
 import { offerAcceptable, shipmentCostAllowed } from './policies/costs';
@@ -54,9 +54,10 @@ export interface NotifyBorrowerParams extends JsonObject {
 /**
  * What a lender is told besides being asked (`notifyLender`): the borrower asks it to cancel, asks
  * for a renewal, shipped the item back; staff withdrew the request from it; the request's
- * need-before date passed while it had it.
+ * need-before date passed while it had it; staff closed the request by hand while it had it (or
+ * was asked); the borrower (or hub staff) amended the request while it had it.
  */
-export type LenderNotice = 'cancelRequested' | 'renewalRequested' | 'returnShipped' | 'withdrawn' | 'needBeforePassed';
+export type LenderNotice = 'cancelRequested' | 'renewalRequested' | 'returnShipped' | 'withdrawn' | 'needBeforePassed' | 'closed' | 'amended';
 export interface NotifyLenderOfParams extends JsonObject {
   requestId: string;
   /** The lender told. */
@@ -64,7 +65,7 @@ export interface NotifyLenderOfParams extends JsonObject {
   position: number | null;
   about: LenderNotice;
   borrower: string;
-  /** Why, where the event gives a reason (cancel, withdrawal). */
+  /** Why, where the event gives a reason (cancel, withdrawal, close; an amendment's note). */
   reason: string | null;
 }
 export interface HandToDocumentDeliveryParams extends JsonObject {
@@ -121,8 +122,9 @@ function borrowerNotice(context: IllContext, about: BorrowerNotice): NotifyBorro
 }
 
 function lenderNotice(context: IllContext, about: LenderNotice, event: IllMachineEvent): NotifyLenderOfParams {
-  const data = event.data as { reason?: unknown };
-  const reason = about === 'needBeforePassed' ? `not needed after ${context.request?.needBefore ?? '?'}` : typeof data.reason === 'string' ? data.reason : null;
+  const data = event.data as { reason?: unknown; note?: unknown };
+  const given = about === 'amended' ? data.note : data.reason;
+  const reason = about === 'needBeforePassed' ? `not needed after ${context.request?.needBefore ?? '?'}` : typeof given === 'string' ? given : null;
   return { requestId: context.requestId, library: context.lender ?? '', position: context.current, about, borrower: context.borrower ?? '', reason };
 }
 
@@ -165,14 +167,20 @@ const restoreAfterRefusal = (substate: CancellableSubstate) => ({ guard: { type:
 
 const LEAVE = { target: '#ill.nextLender', actions: 'record' } as const;
 const CLOSE = { ManuallyClosed: { target: '#ill.closed', actions: 'record' } } as const;
+/** Closed by hand while a lender has the request (or was asked): that lender is told, with the reason. */
+const CLOSE_WITH_LENDER = { ManuallyClosed: { target: '#ill.closed', actions: ['record', notifyLenderOf('closed')] } } as const;
 const LOST = { ItemLost: { target: '#ill.lost', actions: 'record' } } as const;
 /** Staff end an aging lender's turn (decide allows it only once a lender clock fell due): the next lender, or cancelled. */
 const WITHDRAW = [
   { guard: 'withdrawContinues', target: '#ill.nextLender', actions: ['record', notifyLenderOf('withdrawn')] },
   { target: '#ill.cancelled', actions: ['record', notifyLenderOf('withdrawn')] },
 ] as const;
-/** A lender clock fell due: the request stays where it is (no exit, no entry), aging; the borrower is told. */
-const SUPPLY_OVERDUE = { SupplyOverdue: { actions: ['record', notifyBorrower('supplyOverdue')] } } as const;
+/**
+ * A lender clock fell due: the request stays where it is (no exit, no entry), aging; the borrower
+ * is told. The deadline that fired is cancelled: no state is exited to do it, and a fired deadline
+ * left pending would be fired again (as a duplicate) by every run of the timer worker.
+ */
+const SUPPLY_OVERDUE = { SupplyOverdue: { actions: ['record', ...unschedule('supply'), notifyBorrower('supplyOverdue')] } } as const;
 /** The need-before date passed before anything shipped: cancelled; the borrower (and the lender asked, if any) told. */
 const NEED_BEFORE_PASSED = { NeedBeforePassed: { target: '#ill.cancelled', actions: ['record', notifyBorrower('needBeforePassed')] } } as const;
 /**
@@ -180,6 +188,28 @@ const NEED_BEFORE_PASSED = { NeedBeforePassed: { target: '#ill.cancelled', actio
  * position: a targetless transition, so no state is exited or entered and no deadline restarts.
  */
 const AMEND = { actions: 'record' } as const;
+/** An amendment while a lender has the request (asked, promised, conditional, asked to cancel): the lender is told, with the note. */
+const AMEND_WITH_LENDER = { actions: ['record', notifyLenderOf('amended')] } as const;
+/**
+ * The one-off repair of a request that was in a clock's state before the clock existed: the fold
+ * tracks the deadline, the timer service never heard of it. Schedules exactly the tracked one
+ * (decide refuses any other); no state is exited or entered.
+ */
+const SCHEDULE_MISSING = {
+  MissingDeadlineScheduled: {
+    guard: 'tracksMissingDeadline',
+    actions: [
+      'record',
+      {
+        type: 'scheduleDeadline',
+        params: ({ event }: { event: IllMachineEvent }) => {
+          const { name, at, key } = event.data as MissingDeadlineScheduledData;
+          return { name, at, key };
+        },
+      },
+    ],
+  },
+} as const;
 /** The lender checked the item in: the loan is completed, unless the item was the wrong one. */
 const CHECK_IN = [
   { guard: 'wrongItem', target: '#ill.wrongItemReturned', actions: 'record' },
@@ -270,6 +300,11 @@ export const illMachine = setup({
     grantedDueDatePassed: ({ event }) => event.type === 'RenewalGranted' && isPastDue(event.data.dueDate, event.time),
     pastDue: ({ context, event }) => context.dueDate !== null && isPastDue(context.dueDate, event.time),
     wrongItem: ({ context }) => wrongItemReported(context),
+    tracksMissingDeadline: ({ context, event }) => {
+      if (event.type !== 'MissingDeadlineScheduled') return false;
+      const tracked = context.deadlines[event.data.name];
+      return tracked !== undefined && tracked.key === event.data.key && Date.parse(tracked.at) === Date.parse(event.data.at);
+    },
   },
 }).createMachine({
   id: 'ill',
@@ -301,6 +336,7 @@ export const illMachine = setup({
         RequestAmended: AMEND,
         Cancelled: { target: 'cancelled', actions: 'record' },
         ...NEED_BEFORE_PASSED,
+        ...SCHEDULE_MISSING,
         ...CLOSE,
       },
     },
@@ -311,6 +347,7 @@ export const illMachine = setup({
         RequestAmended: AMEND,
         Cancelled: { target: 'cancelled', actions: 'record' },
         ...NEED_BEFORE_PASSED,
+        ...SCHEDULE_MISSING,
         ...CLOSE,
       },
     },
@@ -340,9 +377,10 @@ export const illMachine = setup({
       },
       on: {
         Shipped: { guard: 'shipmentCostAllowed', target: 'shipped', actions: ['record', notifyBorrower('shipped')] },
-        RequestAmended: AMEND,
+        RequestAmended: AMEND_WITH_LENDER,
         NeedBeforePassed: { target: '#ill.cancelled', actions: ['record', notifyBorrower('needBeforePassed'), notifyLenderOf('needBeforePassed')] },
-        ...CLOSE,
+        ...SCHEDULE_MISSING,
+        ...CLOSE_WITH_LENDER,
       },
       states: {
         requested: {
@@ -401,7 +439,7 @@ export const illMachine = setup({
           entry: { type: 'startLenderClock', params: { name: 'cancelAnswer' } },
           exit: [...unschedule('cancelAnswer')],
           on: {
-            CancelUnanswered: { actions: ['record', notifyBorrower('cancelUnanswered')] },
+            CancelUnanswered: { actions: ['record', ...unschedule('cancelAnswer'), notifyBorrower('cancelUnanswered')] },
             WithdrawnFromLender: WITHDRAW,
             CancelAccepted: [
               { guard: 'continueWithNextLender', target: '#ill.nextLender', actions: ['record', notifyBorrower('cancelAccepted')] },
@@ -470,7 +508,7 @@ export const illMachine = setup({
               { guard: 'pastDue', target: 'overdue', actions: ['record', notifyBorrower('renewalDenied')] },
               { target: 'inUse', actions: ['record', notifyBorrower('renewalDenied')] },
             ],
-            // The due date passes while the lender decides: noted; the answer then decides the state.
+            // The due date passes while the lender decides: noted, and the 'due' deadline is done (a grant schedules the new one); the answer then decides the state.
             LoanOverdue: { actions: 'record' },
             Recalled: { target: 'recalled', actions: ['record', notifyBorrower('recalled')] },
           },
@@ -488,6 +526,7 @@ export const illMachine = setup({
         },
         /** The wrong item was received: it must go back; a re-request was started. */
         awaitingReturn: {
+          // The due date passes before the wrong item is back: noted, and the 'due' deadline is done.
           on: { LoanOverdue: { actions: 'record' } },
         },
       },

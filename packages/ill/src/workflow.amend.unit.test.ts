@@ -24,8 +24,10 @@ describe('raising the maximum cost', () => {
       .when(raise(25, 'patron will pay more'))
       .then([{ type: 'RequestAmended', data: { maximumCost: { from: usd(15), to: usd(25) }, reaskLenders: [], note: 'patron will pay more' } }])
       .thenState('withLender.requested');
-    // No state exited or entered: nothing is scheduled, cancelled or sent.
-    expect(outcome.effects).toEqual([]);
+    // No state exited or entered: nothing is scheduled or cancelled; the current lender is told.
+    expect(outcome.effects).toEqual([
+      { type: 'notifyLenderOf', params: { requestId: 'REQ-1', library: 'LIB2', position: 1, about: 'amended', borrower: 'LIB1', reason: 'patron will pay more' } },
+    ]);
     const after = outcome.after!.snapshot.context;
     expect(after.costs.maximum).toEqual(usd(25));
     expect(after.request!.maximumCost).toEqual(usd(25));
@@ -46,7 +48,7 @@ describe('raising the maximum cost', () => {
     const steps: HistoryStep[] = [...first, { type: 'answerConditional', data: { condition: 'LibraryUseOnly', offeredCost: usd(20) }, actor: LIB2 }];
     const pending = illHistory(steps).state.snapshot.context.deadlines;
     const amended = illSpec(steps).when(raise(20)).thenState('withLender.conditional');
-    expect(amended.effects).toEqual([]);
+    expect(amended.effects.map((e) => `${e.type} ${String(e.params.about)}`)).toEqual(['notifyLenderOf amended']);
     expect(amended.after!.snapshot.context.deadlines).toEqual(pending);
     illSpec(steps).when({ type: 'acceptConditions', actor: BORROWER }).thenThrows('VALIDATION', 'data.consentToCost');
     illSpec([...steps, raise(20)])
@@ -60,7 +62,8 @@ describe('raising the maximum cost', () => {
       .when(raise(25))
       .then([{ type: 'RequestAmended', data: { maximumCost: { from: usd(15), to: usd(25) }, reaskLenders: [{ lender: 'LIB2', position: 1 }] } }])
       .thenState('withLender.requested');
-    expect(outcome.effects).toEqual([]);
+    // Only the current lender (LIB3) is told; LIB2 is asked again when LIB3's turn ends.
+    expect(outcome.effects).toMatchObject([{ type: 'notifyLenderOf', params: { library: 'LIB3', position: 2, about: 'amended' } }]);
     const context = outcome.after!.snapshot.context;
     expect(context.lender).toBe('LIB3');
     expect(context.rota[0]).toMatchObject({ library: 'LIB2', askAgain: true, outcome: 'retry: CostExceedsMaxCost' });

@@ -1,5 +1,5 @@
 import { InMemoryEventStore, InMemoryReadModelStore, ManualClock, SeededIds, WorkflowRuntime, projectInMemory, type Actor, type EventMetadata } from '@interlend/engine';
-import { requestSummaryProjection } from './projections/libraryHistory';
+import { isRequestSummary, requestSummaryProjection } from './projections/libraryHistory';
 import { computeStatistics } from './projections/statistics';
 import { borrowerActor, illSpec, lenderActor, sampleDirectory, sampleRequest, sampleShipment, systemActor } from './testing';
 import { illRequestWorkflow } from './workflow';
@@ -106,7 +106,7 @@ describe('business time through the engine runtime (recorded on Monday)', () => 
     await act('ship', lenderActor('LIB2'), sampleShipment(), '2026-01-09T20:00:00Z');
     const events = await store.readStream('REQ-1');
     for (const e of events) expect(e.metadata.recordedAt).toBe(MONDAY_MORNING);
-    const stats = computeStatistics(projectInMemory(requestSummaryProjection, events).values(), { now: MONDAY_MORNING });
+    const stats = computeStatistics([...projectInMemory(requestSummaryProjection, events).values()].filter(isRequestSummary), { now: MONDAY_MORNING });
     // Submitted Friday 08:00, shipped Friday 20:00: 12 hours (73 by the record times: 08:00 Friday to 09:12 Monday).
     expect(stats.turnaround.requestToShip).toMatchObject({ count: 1, meanHours: 12 });
     // Asked Friday 09:00, answered Friday 10:00.

@@ -98,7 +98,11 @@ describe('the supply clock: a lender that promised to supply must ship', () => {
       .when({ type: 'deadlineReached', data: { name: 'supply', key: pending.key, at: pending.at }, actor: systemActor, time: pending.at })
       .then([{ type: 'SupplyOverdue', data: { lender: 'LIB2', position: 1, deadlineAt: pending.at } }])
       .thenState('withLender.willSupply');
-    expect(outcome.effects).toEqual([{ type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'supplyOverdue', lender: 'LIB2', position: 1 } }]);
+    // The deadline that fired is cancelled (no state is left to do it): the timer worker holds nothing to fire again.
+    expect(outcome.effects).toEqual([
+      { type: 'cancelDeadline', params: { name: 'supply' } },
+      { type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'supplyOverdue', lender: 'LIB2', position: 1 } },
+    ]);
     expect(outcome.after!.snapshot.context.aging).toEqual({ clock: 'supply', deadlineAt: pending.at, since: pending.at });
     expect(outcome.after!.snapshot.context.deadlines.supply).toBeUndefined();
   });
@@ -165,7 +169,10 @@ describe('the cancel-answer clock: a lender asked to cancel must answer', () => 
       .when({ type: 'deadlineReached', data: { name: 'cancelAnswer', key: pending.key, at: pending.at }, actor: systemActor, time: pending.at })
       .then([{ type: 'CancelUnanswered', data: { lender: 'LIB2', position: 1, deadlineAt: pending.at } }])
       .thenState('withLender.cancelPending');
-    expect(outcome.effects).toEqual([{ type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'cancelUnanswered', lender: 'LIB2', position: 1 } }]);
+    expect(outcome.effects).toEqual([
+      { type: 'cancelDeadline', params: { name: 'cancelAnswer' } },
+      { type: 'notifyBorrower', params: { requestId: 'REQ-1', borrower: 'LIB1', about: 'cancelUnanswered', lender: 'LIB2', position: 1 } },
+    ]);
     expect(outcome.after!.snapshot.context.aging).toMatchObject({ clock: 'cancelAnswer' });
   });
 
@@ -341,6 +348,62 @@ describe('the need-before date ends the search when it passes before anything sh
   });
 });
 
+describe('scheduling a clock a request under way never had (scheduleMissingDeadline, timers schedule-missing)', () => {
+  const repair = (name: 'supply' | 'cancelAnswer' | 'needBefore'): HistoryStep => ({ type: 'scheduleMissingDeadline', data: { name }, actor: systemActor });
+
+  it('records the deadline the fold tracks and schedules it; the state, the context and the clock stay', () => {
+    const before = illHistory(willSupply).state.snapshot.context;
+    const outcome = illSpec(willSupply)
+      .when(repair('supply'))
+      .then([{ type: 'MissingDeadlineScheduled', data: { name: 'supply', at: '2026-01-12T09:03:00.000Z', key: '1' } }])
+      .thenState('withLender.willSupply');
+    expect(outcome.effects).toEqual([{ type: 'scheduleDeadline', params: { name: 'supply', at: '2026-01-12T09:03:00.000Z', key: '1' } }]);
+    expect(outcome.after!.snapshot.context).toEqual(before);
+  });
+
+  it("schedules the cancel-answer and need-before clocks with the lender's terms and the patron's date", () => {
+    const json = sampleDirectoryJson();
+    json.libraries.find((l) => l.code === 'LIB2')!.daysToAnswerCancel = 3;
+    illSpec([...willSupply, cancel()], { directory: parseDirectory(json) })
+      .when(repair('cancelAnswer'))
+      .then([{ type: 'MissingDeadlineScheduled', data: { name: 'cancelAnswer', at: '2026-01-08T09:04:00.000Z', key: '1' } }]);
+    illSpec(toFirstLender({ needBefore: '2026-01-20' }).slice(0, 1))
+      .when(repair('needBefore'))
+      .then([{ type: 'MissingDeadlineScheduled', data: { name: 'needBefore', at: '2026-01-21T00:00:00.000Z', key: '2026-01-20' } }])
+      .thenState('networkCheck');
+  });
+
+  it('is a deadline like any other: it falls due and the request ages', () => {
+    const pending = illHistory([...willSupply, repair('supply')]).state.snapshot.context.deadlines.supply!;
+    illSpec([...willSupply, repair('supply')])
+      .when({ type: 'deadlineReached', data: { name: 'supply', key: pending.key, at: pending.at }, actor: systemActor, time: pending.at })
+      .then([{ type: 'SupplyOverdue' }])
+      .thenState('withLender.willSupply');
+  });
+
+  it('is refused where that clock does not run, or already fell due, naming the state', () => {
+    illSpec(first).when(repair('supply')).thenThrows('ILLEGAL_STATE', /no 'supply' clock runs for ill-request 'REQ-1' in state 'withLender.requested': there is no deadline to schedule/);
+    illSpec(willSupply).when(repair('cancelAnswer')).thenThrows('ILLEGAL_STATE', /no 'cancelAnswer' clock runs .* in state 'withLender.willSupply'/);
+    illSpec([...willSupply, { deadline: 'supply' }]).when(repair('supply')).thenThrows('ILLEGAL_STATE', /no 'supply' clock runs/);
+    illSpec(toFirstLender().slice(0, 1)).when(repair('needBefore')).thenThrows('ILLEGAL_STATE', /no 'needBefore' clock runs .* in state 'networkCheck'/);
+    illSpec(STATE_STEPS.shipped).when(repair('supply')).thenThrows('ILLEGAL_STATE', /state 'shipped'/);
+  });
+
+  it('is sent by the system only, and is offered to nobody else', () => {
+    illSpec(willSupply).when({ ...repair('supply'), actor: hubActor }).thenThrows('FORBIDDEN', /'scheduleMissingDeadline' is sent by the system only \(role system/);
+    illSpec(willSupply).when({ ...repair('supply'), actor: BORROWER }).thenThrows('FORBIDDEN', /sent by the system only/);
+    expect(illRequestWorkflow.allowedCommands(illHistory(willSupply).state, hubActor)).not.toContain('scheduleMissingDeadline');
+    expect(allowedIllCommands(illHistory(willSupply).state.snapshot)).toContain('scheduleMissingDeadline');
+    expect(allowedIllCommands(illHistory(first).state.snapshot)).not.toContain('scheduleMissingDeadline');
+  });
+
+  it('refuses a clock name it does not repair, naming the field', () => {
+    illSpec(willSupply)
+      .when({ type: 'scheduleMissingDeadline', data: { name: 'lenderResponse' } as never, actor: systemActor })
+      .thenThrows('VALIDATION', /data\.name/);
+  });
+});
+
 describe('notices to lenders (notifyLenderOf)', () => {
   const notice = (about: string, reason: string | null = null) => ({ type: 'notifyLenderOf', params: { requestId: 'REQ-1', library: 'LIB2', position: 1, about, borrower: 'LIB1', reason } });
 
@@ -356,6 +419,42 @@ describe('notices to lenders (notifyLenderOf)', () => {
   it('tells the lender the item was shipped back', () => {
     const outcome = illSpec(STATE_STEPS['onLoan.inUse']).when({ type: 'shipReturn', data: { trackingId: 'RET1' }, actor: BORROWER }).thenState('returnShipped');
     expect(ofType(outcome.effects, 'notifyLenderOf')).toEqual([notice('returnShipped')]);
+  });
+
+  const close: HistoryStep = { type: 'close', data: { reason: 'duplicate of REQ-0' }, actor: hubActor };
+  const amend = (note?: string): HistoryStep => ({ type: 'amend', data: { material: { edition: '2nd ed.' }, ...(note ? { note } : {}) }, actor: BORROWER });
+
+  it.each([
+    ['asked (withLender.requested)', first],
+    ['expecting to supply', expects],
+    ['promised (withLender.willSupply)', willSupply],
+    ['conditional', [...first, { type: 'answerConditional', data: { condition: 'LibraryUseOnly' }, actor: LIB2 }]],
+    ['asked to cancel', [...willSupply, cancel()]],
+    ['aging (its supply clock fell due)', [...willSupply, { deadline: 'supply' }]],
+  ] as [string, Step[]][])('tells the lender that staff closed the request by hand while it was %s, with their reason', (_name, steps) => {
+    const outcome = illSpec(steps).when(close).thenState('closed');
+    expect(ofType(outcome.effects, 'notifyLenderOf')).toEqual([notice('closed', 'duplicate of REQ-0')]);
+  });
+
+  it('tells no lender of a close when none has the request', () => {
+    expect(ofType(illSpec(toFirstLender().slice(0, 1)).when(close).thenState('closed').effects, 'notifyLenderOf')).toEqual([]);
+    const unfilled: Step[] = [...first, ...['LIB2', 'LIB3', 'LIB4', 'LIB5', 'LIB8'].map((code): HistoryStep => ({ type: 'cannotSupply', data: { reason: 'NotHeld' }, actor: lenderActor(code) }))];
+    expect(ofType(illSpec(unfilled).when(close).thenState('closed').effects, 'notifyLenderOf')).toEqual([]);
+  });
+
+  it.each([
+    ['asked', first, 'withLender.requested'],
+    ['expecting to supply', expects, 'withLender.expectsToSupply'],
+    ['promised', willSupply, 'withLender.willSupply'],
+    ['asked to cancel', [...willSupply, cancel()], 'withLender.cancelPending'],
+  ] as [string, Step[], string][])('tells the lender of an amendment while it is %s, with the note; nothing else happens', (_name, steps, state) => {
+    const outcome = illSpec(steps).when(amend('patron found the edition')).then([{ type: 'RequestAmended' }]).thenState(state);
+    expect(outcome.effects).toEqual([notice('amended', 'patron found the edition')]);
+    expect(ofType(illSpec(steps).when(amend()).effects, 'notifyLenderOf')).toEqual([notice('amended')]);
+  });
+
+  it('tells no lender of an amendment before one is asked', () => {
+    expect(illSpec(toFirstLender().slice(0, 1)).when(amend('x')).thenState('networkCheck').effects).toEqual([]);
   });
 
   it('tells nobody else: a lender is not told of what it did itself', () => {

@@ -220,9 +220,12 @@ describe('lost items, closing, re-requesting', () => {
     illSpec(inUse).when({ type: 'reportLost', data: { kind: 'stolen' }, actor: BORROWER }).thenThrows('VALIDATION', 'data.kind');
   });
 
-  it('lets hub staff close any open request, cancelling its clock', () => {
+  it('lets hub staff close any open request, cancelling its clock and telling the lender asked', () => {
     const outcome = illSpec(toFirstLender()).when({ type: 'close', data: { reason: 'duplicate request' }, actor: hubActor }).thenState('closed');
-    expect(outcome.effects).toEqual([{ type: 'cancelDeadline', params: { name: 'lenderResponse' } }]);
+    expect(outcome.effects).toEqual([
+      { type: 'cancelDeadline', params: { name: 'lenderResponse' } },
+      { type: 'notifyLenderOf', params: { requestId: 'REQ-1', library: 'LIB2', position: 1, about: 'closed', borrower: 'LIB1', reason: 'duplicate request' } },
+    ]);
     expect(outcome.after!.snapshot.context.rota[0]!.outcome).toBe('closed');
     expect(outcome.after!.snapshot.context.endReason).toBe('duplicate request');
   });

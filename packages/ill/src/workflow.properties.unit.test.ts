@@ -4,6 +4,7 @@ import type { AnyStateMachine } from 'xstate';
 import {
   CommandHandler,
   emptyState,
+  firesDeadline,
   validateCommand,
   fold,
   InMemoryEventStore,
@@ -20,7 +21,7 @@ import {
 } from '@interlend/engine';
 import { COMMAND_TYPES, type IllCommandType } from './commands';
 import type { IllContext } from './context';
-import { COMMAND_EVENTS, DEADLINE_NAMES, isTerminal, STATE_NAMES, type IllStateName } from './events';
+import { COMMAND_EVENTS, DEADLINE_NAMES, isTerminal, REPAIRABLE_CLOCKS, STATE_NAMES, type IllStateName } from './events';
 import { initialContext } from './context';
 import { deadlineFor, illMachine, type IllMachine } from './machine';
 import { allowedIllCommands, illRequestWorkflow } from './workflow';
@@ -44,7 +45,8 @@ import { actorChoiceArb, commandDataArb, copyPlain, dataContextOf, fingerprint, 
  *   followed) for that event type, chained from the state before the command to the state after it;
  *   the command was in allowedIllCommands; a terminal state accepted nothing but reRequest/close in
  *   unfilled; the events returned are the events stored; the pending deadlines the effects asked
- *   for are the context's; a pending deadline sent by the timer service is accepted;
+ *   for are the context's; a pending deadline sent by the timer service is accepted, and is then no
+ *   longer pending as it was (a deadline fires once);
  * - idempotency: the same command id sent again writes nothing and returns the same events
  *   (duplicate: true), right away, later, with other content, and after a restart;
  * - replay: folding the stored events from zero reproduces, at every revision, the metadata's
@@ -120,8 +122,10 @@ describe('the lifecycle derived from the machine', () => {
 
   it.each([...STATE_NAMES, 'new'].map((s): [string] => [s]))('lets %s accept exactly the commands allowedIllCommands lists', (state) => {
     const snapshot = state === 'new' ? emptyState(illRequestWorkflow, 'REQ-1').snapshot : illHistory(STATE_STEPS[state as IllStateName]).state.snapshot;
-    // withdrawFromLender is the one command that also needs the context: a lender clock fallen due (none has in STATE_STEPS).
-    expect(new Set(allowedIllCommands(snapshot))).toEqual(new Set(commandsOutOf(state).filter((c) => c !== 'withdrawFromLender')));
+    // Two commands also need the context: withdrawFromLender a lender clock fallen due (none has in STATE_STEPS),
+    // scheduleMissingDeadline a supply, cancel-answer or need-before clock tracked.
+    const repairable = REPAIRABLE_CLOCKS.some((name) => (snapshot.context as IllContext | undefined)?.deadlines?.[name]);
+    expect(new Set(allowedIllCommands(snapshot))).toEqual(new Set(commandsOutOf(state).filter((c) => c !== 'withdrawFromLender' && (c !== 'scheduleMissingDeadline' || repairable))));
   });
 
   it('lets terminal states accept nothing, but unfilled reRequest and close (docs/domain.md)', () => {
@@ -323,18 +327,8 @@ async function sequence(g: fc.GeneratorValue, trace: string[]): Promise<void> {
       totals.edges.add(`${at} --${e.type}--> ${meta.stateAfter}`);
       same({ commandId: meta.commandId, commandType: meta.commandType, actor: meta.actor, time: meta.time }, { commandId: input.commandId, commandType: type, actor: { id: input.actor.id, role: input.actor.role }, time: clock.now().toISOString() }, 'the metadata names the command');
       at = meta.stateAfter;
-      // A deadline that fired is gone; then the event's effects (a timeout schedules the next lender's).
-      const fired = (
-        {
-          LenderTimedOut: 'lenderResponse',
-          ConditionalAnswerExpired: 'conditionalAnswer',
-          LoanOverdue: 'due',
-          SupplyOverdue: 'supply',
-          CancelUnanswered: 'cancelAnswer',
-          NeedBeforePassed: 'needBefore',
-        } as Record<string, string>
-      )[e.type];
-      if (fired) timers.delete(fired);
+      // The pending deadlines as the engine's timers projection keeps them: the deadline an event's command fired (its command id) is done; then the event's effects (a timeout schedules the next lender's).
+      for (const [name, t] of [...timers]) if (firesDeadline({ streamId, name, key: t.key, at: t.at }, meta.commandId)) timers.delete(name);
       for (const effect of meta.effects) {
         if (effect.type === 'scheduleDeadline') timers.set(String(effect.params.name), { at: String(effect.params.at), key: String(effect.params.key) });
         if (effect.type === 'cancelDeadline') timers.delete(String(effect.params.name));
@@ -435,6 +429,9 @@ async function sequence(g: fc.GeneratorValue, trace: string[]): Promise<void> {
     if (exact && actor?.role === 'system' && actor.id === 'system') {
       check(result !== undefined, () => `the pending '${String(d?.name)}' deadline, sent by the timer service, was refused`);
       if (result && !result.duplicate) totals.deadlinesFired++;
+      // A deadline fires once: once applied it is no longer pending as it was (the timer worker would send it again, for ever).
+      const after = timers.get(String(d?.name));
+      check(!(after && after.key === pending.key && after.at === pending.at), () => `the '${String(d?.name)}' deadline (key ${pending.key}, at ${pending.at}) is still pending after it fired, in state '${result?.state.stateName}'`);
     }
   }
   totals.longest = Math.max(totals.longest, accepted.length);

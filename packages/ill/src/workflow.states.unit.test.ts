@@ -10,10 +10,11 @@ const ALLOWED: Record<IllStateName, IllCommandType[]> = {
   networkCheck: ['fillLocally', 'notAvailableLocally', 'amend', 'cancel', 'close', 'deadlineReached'],
   'withLender.requested': ['expectToSupply', 'willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
   // withdrawFromLender joins these three once a lender clock fell due (workflow.clocks.unit.test.ts).
-  'withLender.expectsToSupply': ['willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
-  'withLender.willSupply': ['answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
+  // scheduleMissingDeadline (the system's repair) wherever a supply, cancel-answer or need-before clock is tracked.
+  'withLender.expectsToSupply': ['willSupply', 'answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached', 'scheduleMissingDeadline'],
+  'withLender.willSupply': ['answerConditional', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached', 'scheduleMissingDeadline'],
   'withLender.conditional': ['answerConditional', 'acceptConditions', 'rejectConditions', 'retryPossible', 'cannotSupply', 'ship', 'amend', 'cancel', 'close', 'deadlineReached'],
-  'withLender.cancelPending': ['ship', 'amend', 'acceptCancel', 'refuseCancel', 'close', 'deadlineReached'],
+  'withLender.cancelPending': ['ship', 'amend', 'acceptCancel', 'refuseCancel', 'close', 'deadlineReached', 'scheduleMissingDeadline'],
   shipped: ['receive', 'reportMisdelivered', 'close', 'reportLost'],
   misdelivered: ['reroute', 'returnMisdelivered', 'close'],
   'onLoan.received': ['reportWrongItem', 'checkOutToPatron', 'requestRenewal', 'recall', 'shipReturn', 'checkIn', 'close', 'reportLost', 'deadlineReached'],
@@ -71,6 +72,7 @@ const VALID_DATA: Record<IllCommandType, unknown> = {
   reportLost: { kind: 'lost' },
   reRequest: {},
   deadlineReached: { name: 'lenderResponse', key: '1', at: '2026-01-09T09:00:00.000Z' },
+  scheduleMissingDeadline: { name: 'needBefore' },
 };
 
 /** An actor allowed to send the command in a state whose current lender is `lender`. */

@@ -83,6 +83,8 @@ const ROWS: Row[] = [
 
   row('withLender.expectsToSupply', 'willSupply', LIB2, ['WillSupplyAnswered'], 'withLender.willSupply'),
   row('withLender.expectsToSupply', 'deadlineReached', systemActor, ['SupplyOverdue'], 'withLender.expectsToSupply', { deadline: 'supply', lender: 'LIB2' }),
+  // The one-off repair of a request under way before its clock existed (timers schedule-missing): the state stays.
+  row('withLender.expectsToSupply', 'scheduleMissingDeadline', systemActor, ['MissingDeadlineScheduled'], 'withLender.expectsToSupply', { data: { name: 'supply' }, lender: 'LIB2' }),
   row('withLender.expectsToSupply', 'withdrawFromLender', BORROWER, ['WithdrawnFromLender'], 'withLender.requested', {
     data: WITHDRAW,
     lender: 'LIB3',
@@ -92,6 +94,7 @@ const ROWS: Row[] = [
 
   ...withLenderAnswers('withLender.willSupply'),
   row('withLender.willSupply', 'deadlineReached', systemActor, ['SupplyOverdue'], 'withLender.willSupply', { deadline: 'supply', lender: 'LIB2' }),
+  row('withLender.willSupply', 'scheduleMissingDeadline', systemActor, ['MissingDeadlineScheduled'], 'withLender.willSupply', { data: { name: 'supply' }, lender: 'LIB2' }),
   row('withLender.willSupply', 'withdrawFromLender', hubActor, ['WithdrawnFromLender'], 'withLender.requested', { data: WITHDRAW, lender: 'LIB3', steps: clockDue('withLender.willSupply', 'supply') }),
 
   row('withLender.conditional', 'acceptConditions', BORROWER, ['ConditionsAccepted'], 'withLender.willSupply'),
@@ -105,6 +108,7 @@ const ROWS: Row[] = [
   row('withLender.cancelPending', 'amend', hubActor, ['RequestAmended'], 'withLender.cancelPending', { data: RAISE }),
   row('withLender.cancelPending', 'close', hubActor, ['ManuallyClosed'], 'closed', { data: { reason: 'staff' } }),
   row('withLender.cancelPending', 'deadlineReached', systemActor, ['CancelUnanswered'], 'withLender.cancelPending', { deadline: 'cancelAnswer', lender: 'LIB2' }),
+  row('withLender.cancelPending', 'scheduleMissingDeadline', systemActor, ['MissingDeadlineScheduled'], 'withLender.cancelPending', { data: { name: 'cancelAnswer' }, lender: 'LIB2' }),
   // The pending cancel did not ask to continue: withdrawing ends the request.
   row('withLender.cancelPending', 'withdrawFromLender', BORROWER, ['WithdrawnFromLender'], 'cancelled', { data: WITHDRAW, steps: clockDue('withLender.cancelPending', 'cancelAnswer') }),
 

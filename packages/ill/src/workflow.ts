@@ -1,10 +1,10 @@
 import { __unsafe_getAllOwnEventDescriptors, type SnapshotFrom } from 'xstate';
 import { flattenStateValue, type WorkflowDefinition, type WorkflowState } from '@interlend/engine';
-import { commandSchemas, COMMAND_TYPES, DEADLINE_COMMAND } from './commands';
+import { commandSchemas, COMMAND_TYPES, DEADLINE_COMMAND, SCHEDULE_MISSING_COMMAND } from './commands';
 import type { IllContext } from './context';
 import { authorizeCommand, commandsFor } from './authorize';
 import { decideCommand, refusedNow, type IllServices } from './decide';
-import { COMMAND_EVENTS, EFFECT_NAMES } from './events';
+import { COMMAND_EVENTS, EFFECT_NAMES, REPAIRABLE_CLOCKS } from './events';
 import { illMachine, type IllMachine } from './machine';
 import { illEventSchemas } from './upcasters';
 
@@ -29,8 +29,11 @@ export function allowedIllCommands(snapshot: SnapshotFrom<IllMachine>): string[]
     allowed = COMMAND_TYPES.filter((command) => COMMAND_EVENTS[command].some((e) => events.has(e)));
     allowedByState.set(stateName, allowed);
   }
-  // withdrawFromLender only once a lender clock fell due (the one command that depends on the context).
-  return (snapshot.context as IllContext).aging ? [...allowed] : allowed.filter((command) => command !== 'withdrawFromLender');
+  // Two commands depend on the context: withdrawFromLender only once a lender clock fell due;
+  // scheduleMissingDeadline (the system's repair) only while a clock it may schedule is tracked.
+  const context = snapshot.context as IllContext;
+  const repairable = REPAIRABLE_CLOCKS.some((name) => context.deadlines[name]);
+  return allowed.filter((command) => (command !== 'withdrawFromLender' || context.aging) && (command !== SCHEDULE_MISSING_COMMAND || repairable));
 }
 const allowedByState = new Map<string, string[]>();
 

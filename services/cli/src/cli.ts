@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { load: () => Command; summary: string }> = {
   directory: { load: () => (require('./commands/directory') as typeof import('./commands/directory')).directoryCommand, summary: "import or list the library directory, update one library's profile, show its history" },
   submit: { load: () => (require('./commands/submit') as typeof import('./commands/submit')).submitCommand, summary: 'submit a request as a borrowing library' },
   act: { load: () => (require('./commands/act') as typeof import('./commands/act')).actCommand, summary: 'send a lifecycle command as a library (--allowed lists them)' },
-  timers: { load: () => (require('./commands/timers') as typeof import('./commands/timers')).timersCommand, summary: 'fire due deadlines (run [--now TIME]) or list pending ones' },
+  timers: { load: () => (require('./commands/timers') as typeof import('./commands/timers')).timersCommand, summary: 'fire due deadlines (run [--now TIME]), list pending ones, or schedule-missing (after an upgrade)' },
   queues: { load: () => (require('./commands/queues') as typeof import('./commands/queues')).queuesCommand, summary: 'work queues per library and role (--at TIME: as they stood then)' },
   stats: { load: () => (require('./commands/stats') as typeof import('./commands/stats')).statsCommand, summary: 'fill rate, turnaround, lender response times' },
   library: { load: () => (require('./commands/library') as typeof import('./commands/library')).libraryCommand, summary: "a library's history: what it borrowed and what it was asked to lend" },

@@ -11,7 +11,7 @@ import { systemClock } from '../ports/clock';
 import type { ProjectionRunner } from '../projections/projectionRunner';
 import type { ReadModelStore } from '../projections/types';
 import { isInterlendError } from '../errors';
-import { TIMERS_PROJECTION, dueIndex, timersProjection, type TimerDoc } from './timersProjection';
+import { TIMERS_PROJECTION, deadlineCommandId, dueIndex, timersProjection, type TimerDoc } from './timersProjection';
 
 export interface TimerRun {
   /** Deadlines whose command was applied. */
@@ -115,5 +115,5 @@ export class TimerWorker {
 /** Due deadlines read per query by `runDue`. */
 const DUE_BATCH = 100;
 
-const commandIdOf = (t: TimerDoc): string => `deadline:${t.streamId}:${t.name}:${t.key}:${t.at}`;
+const commandIdOf = deadlineCommandId;
 const byDue = (a: TimerDoc, b: TimerDoc): number => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.streamId < b.streamId ? -1 : 1);

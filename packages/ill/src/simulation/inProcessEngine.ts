@@ -15,6 +15,10 @@ export async function inProcessSimulationEngine(store: EventStore, readModels: R
   const notifyLender: EffectHandler = (effect) => {
     notices.push({ type: 'notifyLender', requestId: String(effect.params.requestId), library: String(effect.params.library), position: Number(effect.params.position) });
   };
+  const notifyBorrower: EffectHandler = (effect) => {
+    if (effect.params.about !== 'supplyOverdue') return;
+    notices.push({ type: 'supplyOverdue', requestId: String(effect.params.requestId), lender: String(effect.params.lender), position: Number(effect.params.position) });
+  };
   const runtime: WorkflowRuntime<typeof illRequestWorkflow.machine, { directory: typeof setup.directory }> = new WorkflowRuntime({
     workflow: illRequestWorkflow,
     services: { directory: setup.directory },
@@ -25,6 +29,7 @@ export async function inProcessSimulationEngine(store: EventStore, readModels: R
     projections: setup.projections ?? [],
     effectHandlers: {
       notifyLender,
+      notifyBorrower,
       startReRequest: reRequestEffect(
         () => runtime.handler,
         (requestId, relatedRequestId) => void notices.push({ type: 'reRequested', requestId, relatedRequestId }),

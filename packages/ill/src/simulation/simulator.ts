@@ -35,6 +35,8 @@ export const SCENARIOS = {
   article: 4,
   ebook: 2,
   rush: 3,
+  /** The first lender asked promises (expects to / will supply) and never ships: its supply clock falls due, staff withdraw, the next lender is asked. */
+  neverShips: 2,
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
 
@@ -117,10 +119,15 @@ export interface SimulationEngine {
   finish(): Promise<void>;
 }
 
-/** What a simulated library learns from the engine: a lender was asked; a re-request was submitted. */
+/**
+ * What a simulated library learns from the engine: a lender was asked; a re-request was submitted;
+ * the borrower was told its lender did not ship by its supply deadline (`notifyBorrower` about
+ * `supplyOverdue`).
+ */
 export type SimulationNotice =
   | { readonly type: 'notifyLender'; readonly requestId: string; readonly library: string; readonly position: number }
-  | { readonly type: 'reRequested'; readonly requestId: string; readonly relatedRequestId: string };
+  | { readonly type: 'reRequested'; readonly requestId: string; readonly relatedRequestId: string }
+  | { readonly type: 'supplyOverdue'; readonly requestId: string; readonly lender: string; readonly position: number };
 
 /** What a simulation engine is opened with: the seeded directory and the event that records it. */
 export interface SimulationSetup {
@@ -190,6 +197,9 @@ export async function runSimulation(options: SimulationOptions, open: (setup: Si
         r.lender = notice.library;
         r.position = notice.position;
         lenderAnswers(r, r.position, r.lender);
+      } else if (notice.type === 'supplyOverdue') {
+        const r = requests.get(notice.requestId);
+        if (r) withdrawFromSilentLender(r);
       } else {
         const old = requests.get(notice.relatedRequestId);
         reRequests++;
@@ -299,6 +309,9 @@ export async function runSimulation(options: SimulationOptions, open: (setup: Si
       case 'cancel':
         if (first) return cancelWhileWithLender(r);
         return supply(r);
+      case 'neverShips':
+        if (first) return promiseAndNeverShip(r);
+        return supply(r);
       default:
         return supply(r);
     }
@@ -368,6 +381,27 @@ export async function runSimulation(options: SimulationOptions, open: (setup: Si
           if (s) at(hours(4, 24), () => ship(r));
         } else await ship(r);
       });
+    });
+  }
+
+  /** The lender promises and then never ships: its supply clock falls due (SupplyOverdue) and the borrower is told. */
+  function promiseAndNeverShip(r: SimRequest): void {
+    at(hours(1, 20), async () => {
+      if (await isIn(r, 'withLender.requested')) await act(r, 'lending', random.chance(0.5) ? 'expectToSupply' : 'willSupply', {});
+    });
+  }
+
+  /**
+   * Borrowing staff (or hub staff), told the lender is overdue, end its turn: mostly the next
+   * lender is asked; sometimes the request is given up (cancelled).
+   */
+  function withdrawFromSilentLender(r: SimRequest): void {
+    const continueWithNextLender = !random.chance(0.15);
+    const asHub = random.chance(0.2);
+    at(hours(2, 30), async () => {
+      if (!(await isIn(r, 'withLender.expectsToSupply', 'withLender.willSupply'))) return;
+      const state = await act(r, asHub ? 'hub' : 'borrowing', 'withdrawFromLender', { reason: `${r.lender ?? 'the lender'} promised and did not ship`, continueWithNextLender });
+      if (state === 'unfilled') staffReviewUnfilled(r);
     });
   }
 

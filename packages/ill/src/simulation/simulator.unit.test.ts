@@ -15,6 +15,34 @@ describe('simulate', () => {
     expect(summary.expectedRefusals['late answer from a lender the rota left']).toBeGreaterThan(0);
   });
 
+  it('plays lenders that promise and never ship: the supply clock falls due, staff withdraw, the next lender is asked', async () => {
+    const store = new InMemoryEventStore();
+    const summary = await simulate(store, new InMemoryReadModelStore(), { requests: 150, libraries: 12, seed: 5 });
+    const events = await store.readAll({ after: 0, maxCount: 100_000 });
+    const ofType = (type: string) => events.filter((e) => e.type === type);
+    expect(summary.scenarios.neverShips).toBeGreaterThan(0);
+    const overdue = ofType('SupplyOverdue');
+    expect(overdue.length).toBeGreaterThanOrEqual(summary.scenarios.neverShips!);
+    // Each fallen-due lender was withdrawn from, by the borrower or hub staff, after its clock fell due.
+    const withdrawn = ofType('WithdrawnFromLender');
+    expect(withdrawn.map((e) => e.streamId).sort()).toEqual(overdue.map((e) => e.streamId).sort());
+    for (const w of withdrawn) {
+      const due = overdue.find((o) => o.streamId === w.streamId)!;
+      expect(w.position).toBeGreaterThan(due.position);
+      expect(w.data).toMatchObject({ clock: 'supply', lender: due.data.lender });
+    }
+    // Most went on to the next lender, which was asked (and the request then ended like any other).
+    const movedOn = withdrawn.filter((w) => w.data.continueWithNextLender === true);
+    expect(movedOn.length).toBeGreaterThan(0);
+    for (const w of movedOn) {
+      const next = events.find((e) => e.streamId === w.streamId && e.position > w.position && e.type !== 'WithdrawnFromLender');
+      expect(next === undefined || ['ExpectToSupplyAnswered', 'WillSupplyAnswered', 'ConditionalAnswered', 'Shipped', 'LenderUnfilled', 'RetryPossibleAnswered', 'LenderTimedOut'].includes(next.type)).toBe(true);
+    }
+    // A fired supply deadline is cancelled when it falls due: the run ends with no deadline pending.
+    expect(summary.notTerminal).toEqual([]);
+    expect(summary.unexpectedRefusals).toEqual([]);
+  });
+
   it('gives the same events, ids and times for the same options', async () => {
     const run = async () => {
       const store = new InMemoryEventStore();

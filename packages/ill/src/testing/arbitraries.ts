@@ -440,6 +440,7 @@ export const VALID_DATA: ValidDataArbitraries = {
   reportLost: () => fc.record({ kind: fc.constantFrom(...LOSS_KINDS), note: note('reportLost') }).map(compact),
   reRequest: noteOnly('reRequest'),
   deadlineReached: deadlineDataArb,
+  scheduleMissingDeadline: () => fc.record({ name: fc.constantFrom('supply' as const, 'cancelAnswer' as const, 'needBefore' as const) }),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -81,7 +81,13 @@ export async function actCommand(argv: readonly string[], io: CliIo): Promise<nu
       throw new UsageError(`unknown command '${type}'; allowed now in state ${state.stateName}: ${allowed.join(', ') || 'none'}`);
     }
     const party = COMMAND_PARTY[type as IllCommandType];
-    if (party === 'system') throw new UsageError(`'${type}' is sent by the timer worker when a deadline is due: use 'interlend timers run [--now TIME]'`);
+    if (party === 'system') {
+      throw new UsageError(
+        type === 'scheduleMissingDeadline'
+          ? `'${type}' is the system's repair after an upgrade: use 'interlend timers schedule-missing [--dry-run]'`
+          : `'${type}' is sent by the timer worker when a deadline is due: use 'interlend timers run [--now TIME]'`,
+      );
+    }
     if (!values.as) throw new UsageError(`--as LIBRARY is required: who sends '${type}'\nusage: ${USAGE}`);
     if (app.directory && !app.directory.has(values.as)) throw new UsageError(`--as: '${values.as}' is not in the library directory (see 'interlend directory list')`);
     // Hub staff's powers are never presumed: a caller is hub staff only when it says so.
