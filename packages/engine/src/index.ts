@@ -11,7 +11,7 @@ export { SeededRandom } from './ports/random';
 export { upcastEvent, readStream, storedVersion, currentVersion, SCHEMA_VERSION_KEY } from './workflow/upcast';
 export type { Upcaster, EventSchemas } from './workflow/upcast';
 export { flattenStateValue, describeState, emptyState, fold, step, toWorkflowEvent } from './workflow/fold';
-export { CommandHandler } from './commandHandling/commandHandler';
+export { CommandHandler, DEFAULT_SNAPSHOT_CACHE } from './commandHandling/commandHandler';
 export type { CommandResult, CommandHandlerOptions } from './commandHandling/commandHandler';
 export { execute } from './commandHandling/execute';
 export { allowedAfterRefusal, allowedNowText } from './commandHandling/refusal';
@@ -19,7 +19,7 @@ export { validateCommand, zodIssues, ENVELOPE_LIMITS } from './commandHandling/v
 export { toMermaid } from './workflow/mermaid';
 export { ProjectionRunner, projectInMemory, canonical, PROJECTION_VERSIONS, DEFAULT_CACHE_DOCS, DEFAULT_FLUSH_DOCS } from './projections/projectionRunner';
 export type { CatchUpOptions, CatchUpProgress, CatchUpResult, Difference } from './projections/projectionRunner';
-export { timersProjection, TIMERS_PROJECTION, timerKey } from './timers/timersProjection';
+export { timersProjection, TIMERS_PROJECTION, timerKey, deadlineCommandId, firesDeadline } from './timers/timersProjection';
 export type { TimerDoc } from './timers/timersProjection';
 export { TimerWorker } from './timers/timerWorker';
 export type { DeadlineSink } from './timers/timerWorker';
@@ -34,6 +34,8 @@ export { canonicalJson, eventHash, eventHashInput, eventHashInputOfTexts, isChai
 export type { ChainedContent } from './eventStore/hashChain';
 export { verifyChain, verifyStreamEvents, logDigest, describeEvent, LOG_DIGEST_FORMAT } from './eventStore/verifyChain';
 export type { ChainAnchor, ChainFailure, ChainProblem, ChainReport, StreamHead, VerifyChainOptions } from './eventStore/verifyChain';
+export { HeadWaiters } from './eventStore/headWaiters';
+export type { HeadWaitersOptions } from './eventStore/headWaiters';
 export { InMemoryReadModelStore, validateCommit, validateQuery, lowestInRange, compareCodePoints, docToJson } from './projections/inMemoryReadModelStore';
 export { WorkflowRuntime } from './runtime/workflowRuntime';
 export { singleFlight } from './runtime/singleFlight';

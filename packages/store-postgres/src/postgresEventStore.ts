@@ -1,5 +1,5 @@
 import type { ClientConfig, Pool, PoolClient } from 'pg';
-import { StoreError, validateAppend } from '@interlend/engine';
+import { HeadWaiters, StoreError, validateAppend } from '@interlend/engine';
 import type { AppendResult, EventStore, ExpectedRevision, JsonObject, NewEvent, ReadAllOptions, ReadStreamOptions, StoredEvent, WaitOptions } from '@interlend/engine';
 import { appendInTransaction, assertNoNul, prepareEvents, toAppendError } from './appendEvents';
 import { AppendListener } from './appendListener';
@@ -24,11 +24,6 @@ export interface PostgresEventStoreOptions {
   readonly endPool?: boolean;
 }
 
-interface Waiter {
-  readonly after: number;
-  finish(head: number): void;
-}
-
 type EventRow = [position: number, streamId: string, revision: number, eventId: string, type: string, data: string, metadata: string, previousHash: string, hash: string];
 
 const COLUMNS = 'position::float8, stream_id, revision::float8, event_id, type, data, metadata, previous_hash, hash';
@@ -48,18 +43,24 @@ const STREAM_REVISION = 'SELECT revision::float8 FROM streams WHERE stream_id = 
 export class PostgresEventStore implements EventStore {
   readonly pool: Pool;
   private readonly listener: AppendListener | undefined;
-  private readonly pollIntervalMs: number;
   private readonly defaultBatchSize: number;
   private readonly maxBatchSize: number;
   private readonly endPool: boolean;
-  private readonly waiters = new Set<Waiter>();
-  private poller: ReturnType<typeof setInterval> | undefined;
+  private readonly waiters: HeadWaiters;
   private lastHead = 0;
   private closed = false;
 
   constructor(pool: Pool, options: PostgresEventStoreOptions = {}) {
     this.pool = pool;
-    this.pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 1000);
+    this.waiters = new HeadWaiters({
+      pollIntervalMs: Math.max(1, options.pollIntervalMs ?? 1000),
+      poll: () => {
+        if (this.closed) return;
+        if (this.listener && !this.listener.listening) void this.listen();
+        void this.refresh();
+      },
+      currentHead: () => this.currentHead(),
+    });
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 5000);
     this.defaultBatchSize = Math.min(this.maxBatchSize, Math.max(1, options.defaultBatchSize ?? 1000));
     this.endPool = options.endPool ?? false;
@@ -130,31 +131,11 @@ export class PostgresEventStore implements EventStore {
     this.assertOpen();
     const head = await this.readHead();
     if (head > after || signal?.aborted || this.closed) return head;
-    return new Promise<number>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const settleWithHead = (): void => void this.currentHead().then((at) => waiter.finish(at));
-      const onAbort = (): void => settleWithHead();
-      const waiter: Waiter = {
-        after,
-        finish: (at) => {
-          if (!this.waiters.delete(waiter)) return;
-          if (timer !== undefined) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (this.waiters.size === 0) this.stopPolling();
-          resolve(at);
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(settleWithHead, Math.max(0, timeoutMs));
-        timer.unref();
-      }
-      this.startPolling();
-      // An append that committed between the head read above and the LISTEN would not be
-      // notified to us: read the head again once the LISTEN is in place.
-      void this.listen().then(() => this.refresh());
-    });
+    const waiting = this.waiters.wait(after, { timeoutMs, signal });
+    // An append that committed between the head read above and the LISTEN would not be
+    // notified to us: read the head again once the LISTEN is in place.
+    void this.listen().then(() => this.refresh());
+    return waiting;
   }
 
   /** Settles pending waits with the current head, closes the LISTEN connection, and ends the pool if asked to. Idempotent. */
@@ -162,8 +143,7 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) return;
     const head = await this.currentHead();
     this.closed = true;
-    this.stopPolling();
-    for (const waiter of [...this.waiters]) waiter.finish(head);
+    this.waiters.settleAll(head);
     await this.listener?.close();
     if (this.endPool) await this.pool.end().catch(() => undefined);
   }
@@ -218,29 +198,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async refresh(): Promise<void> {
-    if (this.closed || this.waiters.size === 0) return;
+    if (this.closed || this.waiters.pending === 0) return;
     this.wake(await this.currentHead());
   }
 
   private wake(head: number): void {
     if (head > this.lastHead) this.lastHead = head;
-    for (const waiter of [...this.waiters]) if (head > waiter.after) waiter.finish(head);
-  }
-
-  private startPolling(): void {
-    if (this.poller !== undefined || this.waiters.size === 0) return;
-    this.poller = setInterval(() => {
-      if (this.closed) return this.stopPolling();
-      if (this.listener && !this.listener.listening) void this.listen();
-      void this.refresh();
-    }, this.pollIntervalMs);
-    this.poller.unref();
-  }
-
-  private stopPolling(): void {
-    if (this.poller === undefined) return;
-    clearInterval(this.poller);
-    this.poller = undefined;
+    this.waiters.wake(head);
   }
 
   private assertOpen(): void {

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { StoreError, validateAppend } from '@interlend/engine';
+import { HeadWaiters, StoreError, validateAppend } from '@interlend/engine';
 import type { AppendResult, EventStore, ExpectedRevision, JsonObject, NewEvent, ReadAllOptions, ReadStreamOptions, StoredEvent, WaitOptions } from '@interlend/engine';
 import { appendEvents, eventStatements, toStoreError } from './appendEvents';
 import type { EventRow, EventStatements } from './appendEvents';
@@ -21,11 +21,6 @@ export interface SqliteEventStoreOptions {
   readonly closeDatabase?: boolean;
 }
 
-interface Waiter {
-  readonly after: number;
-  finish(head: number): void;
-}
-
 /**
  * The event store on an embedded SQLite database (better-sqlite3). Appends are one immediate
  * transaction each (see `appendEvents`), which also chains each event's hash to its stream's
@@ -36,20 +31,18 @@ interface Waiter {
 export class SqliteEventStore implements EventStore {
   readonly db: Database;
   private readonly statements: EventStatements;
-  private readonly pollIntervalMs: number;
   private readonly defaultBatchSize: number;
   private readonly maxBatchSize: number;
   private readonly closeDatabase: boolean;
   private readonly publish: (head: number) => void;
   private readonly unsubscribe: () => void;
-  private readonly waiters = new Set<Waiter>();
-  private poller: ReturnType<typeof setInterval> | undefined;
+  private readonly waiters: HeadWaiters;
   private lastHead = 0;
   private closed = false;
 
   constructor(db: Database, options: SqliteEventStoreOptions = {}) {
     this.db = db;
-    this.pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 75);
+    this.waiters = new HeadWaiters({ pollIntervalMs: Math.max(1, options.pollIntervalMs ?? 75), poll: () => this.wake(this.currentHead()), currentHead: () => this.currentHead() });
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 5000);
     this.defaultBatchSize = Math.min(this.maxBatchSize, Math.max(1, options.defaultBatchSize ?? 1000));
     this.closeDatabase = options.closeDatabase ?? false;
@@ -113,27 +106,7 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(error);
     }
     if (head > after || signal?.aborted) return Promise.resolve(head);
-    return new Promise<number>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (): void => waiter.finish(this.currentHead());
-      const waiter: Waiter = {
-        after,
-        finish: (at) => {
-          if (!this.waiters.delete(waiter)) return;
-          if (timer !== undefined) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (this.waiters.size === 0) this.stopPolling();
-          resolve(at);
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => waiter.finish(this.currentHead()), Math.max(0, timeoutMs));
-        timer.unref();
-      }
-      this.startPolling();
-    });
+    return this.waiters.wait(after, { timeoutMs, signal });
   }
 
   /** Settles pending waits with the current head, stops polling, and closes the connection if asked to. Idempotent. */
@@ -142,8 +115,7 @@ export class SqliteEventStore implements EventStore {
     const head = this.currentHead();
     this.closed = true;
     this.unsubscribe();
-    this.stopPolling();
-    for (const waiter of [...this.waiters]) waiter.finish(head);
+    this.waiters.settleAll(head);
     if (this.closeDatabase && this.db.open) this.db.close();
   }
 
@@ -179,22 +151,7 @@ export class SqliteEventStore implements EventStore {
 
   private wake(head: number): void {
     if (head > this.lastHead) this.lastHead = head;
-    for (const waiter of [...this.waiters]) if (head > waiter.after) waiter.finish(head);
-  }
-
-  private startPolling(): void {
-    if (this.poller !== undefined || this.waiters.size === 0) return;
-    this.poller = setInterval(() => {
-      if (this.closed) return this.stopPolling();
-      this.wake(this.currentHead());
-    }, this.pollIntervalMs);
-    this.poller.unref();
-  }
-
-  private stopPolling(): void {
-    if (this.poller === undefined) return;
-    clearInterval(this.poller);
-    this.poller = undefined;
+    this.waiters.wake(head);
   }
 
   private assertOpen(): void {

@@ -8,17 +8,20 @@
  *    against 2,000 (24 libraries);
  * 2. time and peak memory with 1,000 libraries against 24, for the same 500 requests;
  * 3. peak memory of a 50,000-request simulation against a 5,000-request one (issue 11);
- * 4. `interlend rebuild --verify` on the largest database written, which must pass.
+ * 4. what bounding V8's heap growth costs (heap.ts): the same simulation with V8's own policy
+ *    (INTERLEND_HEAP_GROWTH=0) and with the CLI's default bound, time and peak memory;
+ * 5. `interlend rebuild --verify` on the largest database written, which must pass.
  *
  * Options: --small N --large N --rounds R, --libraries-small L --libraries-large L
  * --library-requests N --library-rounds R, --memory-small N --memory-large N --memory-rounds R
- * (0 skips a figure), --seed S, --write (replaces the scale section of docs/benchmarks.md).
+ * --growth-requests N --growth-rounds R (0 skips a figure), --seed S, --write (replaces the scale section of docs/benchmarks.md).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { median, writeFigures } from './benchFigures';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from './heap';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -39,6 +42,8 @@ const LIB_ROUNDS = flag('library-rounds', 3);
 const MEM_SMALL = flag('memory-small', 5_000);
 const MEM_LARGE = flag('memory-large', 50_000);
 const MEM_ROUNDS = flag('memory-rounds', 1);
+const GROWTH_REQUESTS = flag('growth-requests', 10_000);
+const GROWTH_ROUNDS = flag('growth-rounds', 1);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'interlend-bench-scale-'));
 const CLI = path.join(__dirname, '..', 'bin', 'interlend.js');
@@ -61,21 +66,21 @@ interface Run {
   readonly db: string;
 }
 
-function runCli(argv: readonly string[], peakFile?: string): { stdout: string; status: number | null; stderr: string } {
+function runCli(argv: readonly string[], peakFile?: string, extraEnv: Record<string, string> = {}): { stdout: string; status: number | null; stderr: string } {
   const result = spawnSync(process.execPath, ['--max-semi-space-size=32', '--require', HOOK, CLI, ...argv], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, ...(peakFile ? { INTERLEND_PEAK_RSS_FILE: peakFile } : {}) },
+    env: { ...process.env, ...(peakFile ? { INTERLEND_PEAK_RSS_FILE: peakFile } : {}), ...extraEnv },
   });
   return { stdout: result.stdout, status: result.status, stderr: result.stderr };
 }
 
 let runs = 0;
-function simulateOnce(requests: number, libraries: number, keep = false): Run {
+function simulateOnce(requests: number, libraries: number, keep = false, env: Record<string, string> = {}): Run {
   const db = path.join(dir, `sim-${requests}-${libraries}-${runs++}.db`);
   const peakFile = `${db}.rss`;
   const started = Date.now();
-  const result = runCli(['simulate', '--requests', String(requests), '--libraries', String(libraries), '--seed', String(SEED), '--db', db, '--json'], peakFile);
+  const result = runCli(['simulate', '--requests', String(requests), '--libraries', String(libraries), '--seed', String(SEED), '--db', db, '--json'], peakFile, env);
   if (result.status !== 0) throw new Error(`simulate --requests ${requests} --libraries ${libraries} failed (${result.status}): ${result.stderr.slice(-2000)}`);
   const summary = JSON.parse(result.stdout) as { elapsedMs: number; events: number };
   const peakMiB = Number(readFileSync(peakFile, 'utf8')) / 1024;
@@ -136,6 +141,18 @@ function main(): void {
     row(`simulate, peak memory MiB (${n(MEM_SMALL)} → ${n(MEM_LARGE)} requests)`, n(peak(p.small)), n(peak(p.large)), x(peak(p.large) / peak(p.small)), 'flat (issue 11)');
     row(`simulate, ms a request (${n(MEM_SMALL)} → ${n(MEM_LARGE)} requests)`, perRequest(p.small).toFixed(2), perRequest(p.large).toFixed(2), x(perRequest(p.large) / perRequest(p.small)), '(information)');
   }
+  if (GROWTH_ROUNDS > 0 && GROWTH_REQUESTS > 0) {
+    log(`heap growth: ${n(GROWTH_REQUESTS)} requests with V8's own policy against the CLI's bound, ${GROWTH_ROUNDS} alternating round(s)`);
+    const own: Run[] = [];
+    const bounded: Run[] = [];
+    for (let r = 0; r < GROWTH_ROUNDS; r++) {
+      own.push(simulateOnce(GROWTH_REQUESTS, LIBS_SMALL, false, { INTERLEND_HEAP_GROWTH: '0' }));
+      bounded.push(simulateOnce(GROWTH_REQUESTS, LIBS_SMALL, false, { INTERLEND_HEAP_GROWTH: String(DEFAULT_HEAP_GROWTH_PERCENT) }));
+    }
+    const label = `V8's own heap growth → at most ${DEFAULT_HEAP_GROWTH_PERCENT} % over the live heap`;
+    row(`simulate ${n(GROWTH_REQUESTS)} requests, ms a request (${label})`, perRequest(own).toFixed(2), perRequest(bounded).toFixed(2), x(perRequest(bounded) / perRequest(own)), '(the bound\'s cost)');
+    row(`simulate ${n(GROWTH_REQUESTS)} requests, peak memory MiB (${label})`, n(peak(own)), n(peak(bounded)), x(peak(bounded) / peak(own)), '(the bound\'s gain)');
+  }
   let verified = 'not run';
   if (largest) {
     log(`rebuild --verify on the ${n(largest.requests)}-request database (${n(largest.events)} events)...`);
@@ -146,7 +163,7 @@ function main(): void {
   }
 
   const table = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on this project's machine kind (2 cores, Node ${process.version}); \`interlend simulate --seed ${SEED}\` in a process of its own per run, medians of alternating rounds (${ROUNDS} for requests, ${LIB_ROUNDS} for libraries, ${MEM_ROUNDS} for memory). Time is the simulation and its projection as the CLI reports it; memory the process's peak resident set.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on this project's machine kind (2 cores, Node ${process.version}); \`interlend simulate --seed ${SEED}\` in a process of its own per run, medians of alternating rounds (${ROUNDS} for requests, ${LIB_ROUNDS} for libraries, ${MEM_ROUNDS} for memory, ${GROWTH_ROUNDS} for heap growth). Time is the simulation and its projection as the CLI reports it; memory the process's peak resident set.`,
     '',
     '| figure | small | large | large / small | target |',
     '|---|---|---|---|---|',

@@ -26,6 +26,14 @@ export interface CommandResult<M extends AnyStateMachine = AnyStateMachine> {
   readonly state: WorkflowState<M>;
 }
 
+/**
+ * The snapshot cache's default bound. A command's stream is usually in the cache only within a burst
+ * (submit, screen, ask; a lender's answer and the next ask): between bursts days pass and thousands
+ * of other requests are touched, so a larger cache mostly holds states that will be read again from
+ * the store anyway, and costs heap (about 4.6 KB a request; docs/architecture.md, "Memory").
+ */
+export const DEFAULT_SNAPSHOT_CACHE = 2_000;
+
 export interface CommandHandlerOptions<M extends AnyStateMachine, S> {
   readonly workflow: WorkflowDefinition<M, S>;
   readonly store: EventStore;
@@ -34,7 +42,11 @@ export interface CommandHandlerOptions<M extends AnyStateMachine, S> {
   readonly ids?: IdGenerator;
   /** Attempts on a concurrency conflict before reporting it. Default 5. */
   readonly maxAttempts?: number;
-  /** Streams whose latest state is kept in memory. Default 10,000. */
+  /**
+   * Streams whose latest state is kept in memory, least recently used out first. Default
+   * DEFAULT_SNAPSHOT_CACHE (2,000). A stream whose machine reached a final state is not kept: no
+   * command moves it again, and a late one (a duplicate, a refusal) reads it from the store.
+   */
   readonly cacheSize?: number;
 }
 
@@ -61,7 +73,7 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? uuidV7Ids;
     this.maxAttempts = options.maxAttempts ?? 5;
-    this.cache = new SnapshotCache(options.cacheSize ?? 10_000);
+    this.cache = new SnapshotCache(options.cacheSize ?? DEFAULT_SNAPSHOT_CACHE);
   }
 
   /** The stream's current state, or undefined when it has no events. */
@@ -73,7 +85,7 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
     if (!cached && newer.length === 0) return undefined;
     if (newer.length === 0) return cached;
     const state = fold(this.workflow, streamId, newer, cached, { reuseCommands: true });
-    this.cache.set(streamId, state);
+    this.remember(state);
     return state;
   }
 
@@ -113,7 +125,7 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
         const commands = (current?.commands ?? new Map()) as Map<string, { fromRevision: number; toRevision: number }>;
         commands.set(command.commandId, { fromRevision: firstRevision, toRevision: appended.nextExpectedRevision });
         const state: WorkflowState<M> = { streamId: command.streamId, snapshot, revision: appended.nextExpectedRevision, stateName, lastEventTime: command.time, commands };
-        this.cache.set(command.streamId, state);
+        this.remember(state);
         return { streamId: command.streamId, commandId: command.commandId, duplicate: false, events: stored, state };
       } catch (error) {
         if (!isConcurrencyError(error)) throw error;
@@ -126,6 +138,17 @@ export class CommandHandler<M extends AnyStateMachine = AnyStateMachine, S = unk
         }
       }
     }
+  }
+
+  /** Caches a stream's state, unless its machine is done (a final state): see `cacheSize`. */
+  private remember(state: WorkflowState<M>): void {
+    if ((state.snapshot as { status?: string }).status === 'done') this.cache.delete(state.streamId);
+    else this.cache.set(state.streamId, state);
+  }
+
+  /** The number of streams whose state is cached now (at most `cacheSize`). */
+  get cachedStreams(): number {
+    return this.cache.size;
   }
 
   /** Forget cached state (e.g. after an external rewrite in tests). */

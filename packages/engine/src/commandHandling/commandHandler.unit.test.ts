@@ -72,6 +72,26 @@ describe('CommandHandler', () => {
     expect(await store.readStream('s1')).toHaveLength(2);
   });
 
+  it('keeps at most cacheSize streams, least recently used out first, and no stream whose machine is done', async () => {
+    const clock = new ManualClock('2026-03-02T10:00:00.000Z');
+    const store = new InMemoryEventStore();
+    const handler = new CommandHandler({ workflow: approvalWorkflow, store, services: { reviewers: ['REV'] }, clock, ids: new SeededIds(1, clock), cacheSize: 2 });
+    for (const s of ['s1', 's2', 's3']) await handler.handle({ commandId: `open-${s}`, streamId: s, type: 'open', data: { title: s }, actor: author });
+    expect(handler.cachedStreams).toBe(2);
+    // s1 was dropped: the next command reads it from the store and decides on what it holds.
+    await handler.handle({ commandId: 'c1', streamId: 's1', type: 'comment', data: { text: 'a' }, actor: author });
+    expect((await store.readStream('s1')).map((e) => e.type)).toEqual(['Opened', 'Commented']);
+    // A final state leaves the cache; a duplicate of its command is still found, from the store.
+    const approved = await handler.handle({ commandId: 'ok-s1', streamId: 's1', type: 'approve', actor: reviewer });
+    expect(approved.state.stateName).toBe('approved');
+    expect(handler.cachedStreams).toBe(1);
+    const again = await handler.handle({ commandId: 'ok-s1', streamId: 's1', type: 'approve', actor: reviewer });
+    expect(again.duplicate).toBe(true);
+    expect(again.events.map((e) => e.id)).toEqual(approved.events.map((e) => e.id));
+    expect(handler.cachedStreams).toBe(1);
+    expect(await store.readStream('s1')).toHaveLength(3);
+  });
+
   it('refuses invalid data naming the field, and writes nothing', async () => {
     const { handler, store } = setup();
     const error = await errorOf(handler.handle({ commandId: 'c1', streamId: 's1', type: 'open', data: { title: 7 }, actor: author }));

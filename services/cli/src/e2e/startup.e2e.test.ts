@@ -51,6 +51,16 @@ describe('start-up', () => {
     expect(modules.filter((m) => m.includes('/commands/'))).toEqual([]);
   });
 
+  it('a long run refuses a malformed INTERLEND_HEAP_GROWTH before it starts, naming it; 0 runs with V8 own policy; a read ignores it', () => {
+    const ws = workspace();
+    const bad = ws.bin(['simulate', '--requests', '2', '--seed', '3', '--json'], { INTERLEND_HEAP_GROWTH: 'lots' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/INTERLEND_HEAP_GROWTH must be a whole number .* not 'lots'/);
+    expect(bad.stdout).toBe('');
+    expect(ws.bin(['simulate', '--requests', '2', '--seed', '3', '--json'], { INTERLEND_HEAP_GROWTH: '0' }).code).toBe(0);
+    expect(ws.bin(['requests', '--json'], { INTERLEND_HEAP_GROWTH: 'lots' }).code).toBe(0);
+  });
+
   it('a local read (history, requests, queues, stats, timers list) loads the store and the workflow, but no NATS client, no HTTP server and no network store driver', async () => {
     const ws = workspace();
     await ws.json('simulate', '--requests', '2', '--seed', '3');
