@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { DocQuery, DocWrite, ReadModelStore, StoredDoc, Doc } from '@interlend/engine';
+import type { CountQuery, DocQuery, DocWrite, ReadModelStore, StoredDoc, Doc } from '@interlend/engine';
 import { encode, type NewsMessage } from './envelopes';
 import { resolveSettings, subjectsOf, type NatsSettings, type NatsSettingsInput } from './settings';
 import type { Subjects } from './subjects';
@@ -85,6 +85,9 @@ class AnnouncingReadModelStore implements ReadModelStore {
   }
   query(projection: string, query?: DocQuery): Promise<StoredDoc[]> {
     return this.inner.query(projection, query);
+  }
+  count(projection: string, query?: CountQuery): Promise<number> {
+    return this.inner.count(projection, query);
   }
   reset(projection: string): Promise<void> {
     return this.inner.reset(projection);

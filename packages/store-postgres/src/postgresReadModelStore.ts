@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { compareCodePoints, ConcurrencyError, docToJson, validateCommit, validateQuery } from '@interlend/engine';
-import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
+import type { CountQuery, Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
 import { toStoreError } from './errors';
 
 type Checkpoint = { readonly expected: number; readonly next: number };
@@ -34,6 +34,18 @@ const RANGED = (range: { fromOp: string; toOp: string }, after: boolean, both: b
 };
 
 /**
+ * A count from the index alone (an index-only scan of the primary key (projection, value, key)):
+ * an exact value's rows, or the distinct keys of a range (a document with several values in it
+ * once), each checked for the exact value too when both are given (a probe of the same key).
+ * Parameters: $1 projection, $2 from, $3 to, then the exact value.
+ */
+const COUNT_RANGE = (range: { fromOp: string; toOp: string }, both: boolean): string =>
+  `SELECT count(DISTINCT i.key)::float8 FROM read_model_index i
+   WHERE i.projection = $1 AND i.value ${range.fromOp} $2 AND i.value ${range.toOp} $3${
+     both ? ' AND EXISTS (SELECT 1 FROM read_model_index e WHERE e.projection = $1 AND e.value = $4 AND e.key = i.key)' : ''
+   }`;
+
+/**
  * A range [from, to) whose bounds PostgreSQL can take: text cannot hold U+0000, and callers use it
  * as the least character (`${prefix}\u0000` is "just after prefix"). No stored value holds it, so
  * a bound cut at its first U+0000 keeps the same rows: value >= 'p\0…' is value > 'p', and
@@ -65,6 +77,8 @@ const SQL = {
   queryAllAfter: 'SELECT key, doc FROM read_model_docs WHERE projection = $1 AND key > $3 ORDER BY key LIMIT $2',
   queryIndexAfter: `SELECT i.key, ${DOC_OF_I} FROM read_model_index i WHERE i.projection = $1 AND i.value = $2 AND i.key > $4 ORDER BY i.key LIMIT $3`,
   projections: 'SELECT projection FROM checkpoints UNION SELECT DISTINCT projection FROM read_model_docs ORDER BY 1',
+  countAll: 'SELECT count(*)::float8 FROM read_model_docs WHERE projection = $1',
+  countIndex: 'SELECT count(*)::float8 FROM read_model_index i WHERE i.projection = $1 AND i.value = $2',
 };
 
 /**
@@ -138,6 +152,29 @@ export class PostgresReadModelStore implements ReadModelStore {
     const [text, values] = this.statement(projection, query);
     const rows = await this.rows<DocRow>(text, values, `query of '${projection}' failed`);
     return rows.map(([key, doc]) => ({ key, doc: JSON.parse(doc) as Doc }));
+  }
+
+  async count(projection: string, query: CountQuery = {}): Promise<number> {
+    const [text, values] = this.countStatement(projection, query);
+    const rows = await this.rows<[number]>(text, values, `count of '${projection}' failed`);
+    return rows[0]?.[0] ?? 0;
+  }
+
+  /** PostgreSQL's plan for `count(projection, query)`, run: EXPLAIN (ANALYZE, FORMAT JSON), for checking that it reads the index alone. */
+  async explainCount(projection: string, query: CountQuery = {}): Promise<unknown> {
+    const [text, values] = this.countStatement(projection, query);
+    const rows = await this.rows<[unknown]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values, `plan of '${projection}' failed`);
+    return rows[0]?.[0];
+  }
+
+  private countStatement(projection: string, query: CountQuery): [string, unknown[]] {
+    validateQuery(query);
+    const { index, indexRange } = query;
+    if (indexRange) {
+      const range = rangeWithoutNul(indexRange);
+      return [COUNT_RANGE(range, index !== undefined), index === undefined ? [projection, range.from, range.to] : [projection, range.from, range.to, index]];
+    }
+    return index === undefined ? [SQL.countAll, [projection]] : [SQL.countIndex, [projection, index]];
   }
 
   /** PostgreSQL's plan for `query`, run: EXPLAIN (ANALYZE, FORMAT JSON), for checking that it walks an index and stops at the limit. */

@@ -1,7 +1,7 @@
 import { Client, Pool } from 'pg';
 import { eventStoreContract, readModelStoreContract } from '@interlend/engine/testing';
 import { InMemoryEventStore, verifyChain } from '@interlend/engine';
-import type { DocQuery, NewEvent } from '@interlend/engine';
+import type { CountQuery, DocQuery, NewEvent } from '@interlend/engine';
 import { startPostgres } from '@interlend/store-postgres/testing';
 import type { PostgresServerHandle } from '@interlend/store-postgres/testing';
 import { appendInTransaction, isRetryable, migrate, MIGRATIONS, openPostgres, prepareEvents, redact, SCHEMA_VERSION, schemaVersion } from './index';
@@ -73,9 +73,24 @@ const postgresOverreads = (handle: () => PostgresHandle) => async (projection: s
   return sorts || read > answer + 1;
 };
 
+/** The read-model contract's check that a count reads the index alone: no node of the executed plan reads read_model_docs. */
+const postgresCountReadsDocuments = (handle: () => PostgresHandle) => async (projection: string, query: CountQuery): Promise<boolean> => {
+  await handle().pool.query('ANALYZE read_model_index; ANALYZE read_model_docs');
+  const [explained] = (await handle().readModels.explainCount(projection, query)) as [{ Plan: PlanNode & { 'Relation Name'?: string } }];
+  const readsDocs = (node: PlanNode & { 'Relation Name'?: string }): boolean =>
+    node['Relation Name'] === 'read_model_docs' || (node.Plans ?? []).some((child) => readsDocs(child));
+  return readsDocs(explained.Plan);
+};
+
 readModelStoreContract('PostgresReadModelStore (PostgreSQL 15)', async () => {
   const f = await fixture();
-  return { store: f.current().readModels, reopen: async () => (await f.reopen()).readModels, overreads: postgresOverreads(f.current), cleanup: f.cleanup };
+  return {
+    store: f.current().readModels,
+    reopen: async () => (await f.reopen()).readModels,
+    overreads: postgresOverreads(f.current),
+    countReadsDocuments: postgresCountReadsDocuments(f.current),
+    cleanup: f.cleanup,
+  };
 });
 
 let idCount = 0;

@@ -1,6 +1,6 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { compareCodePoints, docToJson, ConcurrencyError, lowestInRange, StoreError, validateCommit, validateQuery } from '@interlend/engine';
-import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
+import type { CountQuery, Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from '@interlend/engine';
 import { toStoreError } from './appendEvents';
 import { migrate } from './schema';
 
@@ -30,6 +30,10 @@ interface TableStatements {
   readonly queryIndexAfter: Statement<[string, string, number], DocRow>;
   readonly walkRange: Statement<[string, string], IndexRow>;
   readonly walkRangeAfter: Statement<[string, string, string], IndexRow>;
+  readonly countAll: Statement<[], number>;
+  readonly countIndex: Statement<[string], number>;
+  readonly countRange: Statement<[string, string], number>;
+  readonly countIndexRange: Statement<[string, string, string], number>;
 }
 
 /** The SQL of the read statements, for `queryPlan`. */
@@ -47,6 +51,13 @@ function querySql(id: number) {
     queryIndexAfter: `SELECT d.key, d.doc FROM ${index} i JOIN ${docs} d ON d.key = i.key WHERE i.value = ? AND i.key > ? ORDER BY i.key LIMIT ?`,
     walkRange: `${walk} WHERE i.value >= ? AND i.value < ? ORDER BY i.value, i.key`,
     walkRangeAfter: `${walk} WHERE (i.value, i.key) > (?, ?) AND i.value < ? ORDER BY i.value, i.key`,
+    // Counts read the index table only (its primary key covers value and key): an exact value is
+    // one run of its rows; a range counts its distinct keys (a document with several values in
+    // it once), with a probe of the primary key for an exact value asked beside the range.
+    countAll: `SELECT count(*) FROM ${docs}`,
+    countIndex: `SELECT count(*) FROM ${index} WHERE value = ?`,
+    countRange: `SELECT count(DISTINCT key) FROM ${index} WHERE value >= ? AND value < ?`,
+    countIndexRange: `SELECT count(DISTINCT i.key) FROM ${index} i WHERE i.value >= ? AND i.value < ? AND EXISTS (SELECT 1 FROM ${index} e WHERE e.value = ? AND e.key = i.key)`,
   };
 }
 
@@ -181,6 +192,34 @@ export class SqliteReadModelStore implements ReadModelStore {
       }
       return found;
     }, `query of '${projection}' failed`);
+  }
+
+  async count(projection: string, query: CountQuery = {}): Promise<number> {
+    validateQuery(query);
+    const { index, indexRange } = query;
+    return this.read(() => {
+      const s = this.tables(projection);
+      if (!s) return 0;
+      if (indexRange) return index === undefined ? s.countRange.get(indexRange.from, indexRange.to)! : s.countIndexRange.get(indexRange.from, indexRange.to, index)!;
+      return index === undefined ? s.countAll.get()! : s.countIndex.get(index)!;
+    }, `count of '${projection}' failed`);
+  }
+
+  /** SQLite's plan (EXPLAIN QUERY PLAN details) for the statement `count` runs: the index table alone, no documents. */
+  countPlan(projection: string, query: CountQuery = {}): string[] {
+    validateQuery(query);
+    const id = this.run(() => this.tableOf.get(projection), `tables of '${projection}' unavailable`);
+    if (id === undefined) return [];
+    const sql = querySql(id);
+    const { index, indexRange } = query;
+    const [text, params]: [string, unknown[]] = indexRange
+      ? index === undefined
+        ? [sql.countRange, [indexRange.from, indexRange.to]]
+        : [sql.countIndexRange, [indexRange.from, indexRange.to, index]]
+      : index === undefined
+        ? [sql.countAll, []]
+        : [sql.countIndex, [index]];
+    return this.run(() => this.db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${text}`).all(...params).map((row) => row.detail), `plan of '${projection}' failed`);
   }
 
   /**
@@ -319,6 +358,10 @@ function prepareTables(db: Database, id: number): TableStatements {
     queryIndexAfter: db.prepare<[string, string, number], DocRow>(sql.queryIndexAfter).raw(true),
     walkRange: db.prepare<[string, string], IndexRow>(sql.walkRange).raw(true),
     walkRangeAfter: db.prepare<[string, string, string], IndexRow>(sql.walkRangeAfter).raw(true),
+    countAll: db.prepare<[], number>(sql.countAll).pluck(),
+    countIndex: db.prepare<[string], number>(sql.countIndex).pluck(),
+    countRange: db.prepare<[string, string], number>(sql.countRange).pluck(),
+    countIndexRange: db.prepare<[string, string, string], number>(sql.countIndexRange).pluck(),
   };
 }
 

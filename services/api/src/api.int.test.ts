@@ -219,6 +219,33 @@ describe('reading', () => {
     expect(new Set(hubView.body.counts.map((c: { library: string }) => c.library))).toEqual(new Set(['LIB1', 'LIB2', 'LIB3']));
   });
 
+  it("GET /v1/queues counts 'closed' without listing it; queue=closed lists it a page at a time", async () => {
+    const lib7 = await api.key('LIB7', 'borrowing');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await api.submit(lib7);
+      await api.command(lib7, id, 'cancel', { reason: 'patron left' });
+      ids.push(id);
+    }
+    const open = await api.submit(lib7);
+    const whole = await api.call('GET', '/v1/queues', { key: lib7 });
+    expect(whole.status).toBe(200);
+    expect(whole.body.counts).toContainEqual({ library: 'LIB7', role: 'borrowing', queue: 'closed', count: 3 });
+    expect(whole.body.entries.map((e: { queue: string }) => e.queue)).not.toContain('closed');
+    expect(whole.body.entries).toContainEqual({ library: 'LIB7', role: 'borrowing', queue: 'needs review', requestIds: [open] });
+    expect(whole.body.next).toBeNull();
+    const first = await api.call('GET', '/v1/queues?queue=closed&limit=2', { key: lib7 });
+    expect(first.body).toMatchObject({ library: 'LIB7', counts: [{ library: 'LIB7', role: 'borrowing', queue: 'closed', count: 3 }], next: expect.any(String) });
+    expect(first.body.entries).toEqual([{ library: 'LIB7', role: 'borrowing', queue: 'closed', requestIds: ids.slice().sort().slice(0, 2) }]);
+    const rest = await api.call('GET', `/v1/queues?queue=closed&limit=2&cursor=${first.body.next}`, { key: lib7 });
+    expect(rest.body.entries).toEqual([{ library: 'LIB7', role: 'borrowing', queue: 'closed', requestIds: ids.slice().sort().slice(2) }]);
+    expect(rest.body.next).toBeNull();
+    const hubView = await api.call('GET', '/v1/queues?queue=closed&limit=200', { key: hub });
+    expect(hubView.body.entries.find((e: { library: string }) => e.library === 'LIB7').requestIds).toEqual(ids.slice().sort());
+    expect((await refused(() => api.call('GET', '/v1/queues?queue=shelved', { key: lib7 }), 422, 'VALIDATION')).body.errors[0].path).toBe('querystring.queue');
+    expect((await refused(() => api.call('GET', '/v1/queues?queue=closed&cursor=nope', { key: lib7 }), 422, 'VALIDATION')).body.errors[0].path).toBe('querystring.cursor');
+  });
+
   it('GET /v1/libraries/{code}/history: what it borrowed and what it was asked to lend, paged', async () => {
     const id = await api.requestWithLender(lib1, 'LIB2');
     const page = await api.call('GET', '/v1/libraries/LIB2/history?limit=1', { key: lib2 });

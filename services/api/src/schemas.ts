@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_ROLES } from '@interlend/deployment';
-import { COMMAND_PARTY, COMMAND_TYPES, STATE_NAMES, commandSchemas, type IllCommandType } from '@interlend/ill';
+import { BORROWING_QUEUES, COMMAND_PARTY, COMMAND_TYPES, LENDING_QUEUES, STATE_NAMES, commandSchemas, type IllCommandType } from '@interlend/ill';
 
 /**
  * The API's zod schemas: request bodies are the ILL command schemas themselves (what the engine
@@ -130,16 +130,30 @@ export const HistorySchema = z.object({
   laterEvents: z.number().int(),
 });
 
+const QUEUE_NAMES = [...new Set<string>([...BORROWING_QUEUES, ...LENDING_QUEUES])] as [string, ...string[]];
 export const QueuesQuery = z.object({
   library: z.string().min(1).max(64).optional().describe('hub and auditor keys: any library (default: all); other keys: their own (the default)'),
   role: z.enum(['borrowing', 'lending']).optional(),
+  queue: z
+    .enum(QUEUE_NAMES)
+    .optional()
+    .describe(
+      "one queue (default: all). 'closed' (the borrower's requests that are done: it grows with the history) is listed in `entries` only when asked for by name, `limit` at a time from `cursor`; otherwise only its size is given, in `counts`",
+    ),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe("with queue=closed: requests per page (1-200, default 50); the other queues are listed whole"),
+  cursor: z.string().max(1000).optional().describe('with queue=closed: the `next` of the previous page (opaque)'),
 });
 export const QueuesSchema = z.object({
   at: z.string(),
   library: z.string().nullable(),
   role: z.string().nullable(),
-  counts: z.array(z.object({ library: z.string(), role: z.string(), queue: z.string(), count: z.number().int() })),
-  entries: z.array(z.object({ library: z.string(), role: z.string(), queue: z.string(), requestIds: z.array(z.string()) })),
+  counts: z
+    .array(z.object({ library: z.string(), role: z.string(), queue: z.string(), count: z.number().int() }))
+    .describe("requests per library, role and queue, 'closed' included; with `library`, every queue of it, empty ones with 0"),
+  entries: z
+    .array(z.object({ library: z.string(), role: z.string(), queue: z.string(), requestIds: z.array(z.string()) }))
+    .describe("the request ids in each queue but 'closed'; with queue=closed, one page of the closed requests"),
+  next: z.string().nullable().describe('with queue=closed: the cursor of the next page of `entries`, or null when this is the last'),
 });
 
 export const LibraryParams = z.object({ code: z.string().min(1).max(64) });

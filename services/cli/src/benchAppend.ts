@@ -17,17 +17,22 @@
  * also measures schema variants, each against the bare append in the same alternating way: the
  * previous layout (v3) and v3 with one choice changed, so each choice is measured on its own.
  *
+ * Beside the times, the pages each append writes to the WAL (what a commit at NORMAL costs most,
+ * in write calls and checksums), by table and index: one more untimed run of each side with
+ * checkpoints off, each WAL frame attributed to its b-tree through SQLite's `dbstat`. Unlike the
+ * times, these counts do not depend on the machine's load.
+ *
  * Options: --requests N (default 150), --rounds R (default 7), --variants, --write (replaces the
  * `append` section of docs/benchmarks.md).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { CommandHandler, InMemoryEventStore, ManualClock, SeededIds, canonicalJson, checkExpectedRevision, eventHash, eventHashInputOfTexts, GENESIS_HASH, type ExpectedRevision, type NewEvent } from '@interlend/engine';
 import { illRequestWorkflow, parseDirectory } from '@interlend/ill';
 import { sampleDirectoryJson } from '@interlend/ill/testing';
-import { nodeSha256Hex, openSqlite } from '@interlend/store-sqlite';
+import { nodeSha256Hex, openSqlite, rawAppendBaseline } from '@interlend/store-sqlite';
 import { median, writeFigures } from './benchFigures';
 import { happyPath } from './benchWorkload';
 
@@ -117,8 +122,10 @@ function startClock(): () => Spent {
   };
 }
 
-/** Appends `appends` through better-sqlite3 with `layout`; returns the time taken. */
-function layoutRun(sync: Sync, appends: readonly Append[], layout: Layout): Spent {
+/** Appends `appends` through better-sqlite3 with `layout`; returns the time taken, or with `pages` the WAL pages written instead (untimed). */
+function layoutRun(sync: Sync, appends: readonly Append[], layout: Layout): Spent;
+function layoutRun(sync: Sync, appends: readonly Append[], layout: Layout, pages: true): Pages;
+function layoutRun(sync: Sync, appends: readonly Append[], layout: Layout, pages = false): Spent | Pages {
   const { db, file } = newFile(sync);
   db.exec(`
     CREATE TABLE events (
@@ -165,12 +172,45 @@ function layoutRun(sync: Sync, appends: readonly Append[], layout: Layout): Spen
     }
     upsert?.run(streamId, revision, previous);
   });
+  if (pages) {
+    const count = countWalPages(db, file, appends.length, () => {
+      for (const a of appends) append.immediate(a.streamId, a.events, a.expected);
+    });
+    finish(db, file);
+    return count;
+  }
   const clock = startClock();
   for (const a of appends) append.immediate(a.streamId, a.events, a.expected);
   const spent = clock();
   finish(db, file);
   return spent;
 }
+
+/** WAL pages written per append, by b-tree (table or index name; 'page 1' is the file header, which changes whenever the file grows). */
+type Pages = Map<string, number>;
+
+/**
+ * Runs `run` with checkpoints off, from an empty WAL, and attributes each frame it wrote to the
+ * table or index owning the page (`dbstat`); per append.
+ */
+function countWalPages(db: Database.Database, file: string, appends: number, run: () => void): Pages {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('wal_autocheckpoint = 0');
+  run();
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const owner = new Map(db.prepare<[], [number, string]>('SELECT pageno, name FROM dbstat').raw(true).all());
+  const wal = readFileSync(`${file}-wal`);
+  const pages: Pages = new Map();
+  for (let offset = 32; offset + 24 + pageSize <= wal.length; offset += 24 + pageSize) {
+    const page = wal.readUInt32BE(offset);
+    const name = page === 1 ? 'page 1' : (owner.get(page) ?? 'other');
+    pages.set(name, (pages.get(name) ?? 0) + 1 / appends);
+  }
+  db.pragma('wal_autocheckpoint = 1000');
+  return pages;
+}
+
+const totalPages = (pages: Pages): number => [...pages.values()].reduce((sum, n) => sum + n, 0);
 
 /** The store's own append path, as the engine calls it; returns the seconds taken. */
 async function storeRun(sync: Sync, appends: readonly Append[]): Promise<Spent> {
@@ -182,6 +222,18 @@ async function storeRun(sync: Sync, appends: readonly Append[]): Promise<Spent> 
   await sqlite.close();
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   return spent;
+}
+
+/** The WAL pages per append of the store's path (untimed; the same appends, synchronously through the store's transaction). */
+async function storePages(appends: readonly Append[]): Promise<Pages> {
+  const file = path.join(dir, `${files++}.db`);
+  const sqlite = openSqlite(file, { synchronous: 'normal' });
+  const pages = countWalPages(sqlite.db, file, appends.length, () => {
+    for (const a of appends) rawAppendBaseline(sqlite.db, a.streamId, a.events, a.expected);
+  });
+  await sqlite.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  return pages;
 }
 
 interface Ratio {
@@ -228,6 +280,23 @@ async function main(): Promise<void> {
     const store = await ratio('store (schema v4)', sync, appends, () => storeRun(sync, appends));
     lines.push(`| \`SqliteEventStore.appendToStream\` | ${sync.toUpperCase()} | ${n(store.perSecond)} | ${n(store.barePerSecond)} | ${store.ratio.toFixed(2)} | ${store.cpuRatio.toFixed(2)} | >= ${sync === 'full' ? '0.85' : '0.70'} |`);
   }
+  const pageNames: [string, string][] = [
+    ['events', 'events (table)'],
+    ['events_by_stream', '(stream_id, revision) index'],
+    ['events_by_id', 'event-id index'],
+    ['page 1', 'page 1 (file header)'],
+  ];
+  const pagesOf: [string, Pages][] = [
+    ['bare', layoutRun('normal', appends, BARE, true)],
+    ['`SqliteEventStore` (schema v4)', await storePages(appends)],
+  ];
+  lines.push(
+    '',
+    `| WAL pages written per append (NORMAL, checkpoints off) | ${pageNames.map(([, label]) => label).join(' | ')} | total |`,
+    `|---|${pageNames.map(() => '---|').join('')}---|`,
+    ...pagesOf.map(([label, pages]) => `| ${label} | ${pageNames.map(([name]) => (pages.get(name) ?? 0).toFixed(2)).join(' | ')} | ${totalPages(pages).toFixed(2)} |`),
+  );
+  for (const [label, pages] of pagesOf) log(`  pages  ${label.padEnd(58)} ${totalPages(pages).toFixed(2)} per append: ${[...pages].map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   if (args.includes('--variants')) {
     const variants: [string, Layout][] = [
       ['v3 layout (AUTOINCREMENT, event-id index, streams, chain)', V3],
@@ -242,11 +311,12 @@ async function main(): Promise<void> {
       ['v4 without the event-id index', { ...V4, eventIdIndex: false }],
       ['v4 without the hash chain', { ...V4, hashChain: false, canonicalText: false }],
     ];
-    lines.push('', '| schema variant (better-sqlite3 alone, same workload) | synchronous | appends/s | ratio to bare | ratio of CPU time |', '|---|---|---|---|---|');
+    lines.push('', '| schema variant (better-sqlite3 alone, same workload) | synchronous | appends/s | ratio to bare | ratio of CPU time | WAL pages per append |', '|---|---|---|---|---|---|');
     for (const sync of VARIANT_SYNC) {
       for (const [label, layout] of variants) {
         const v = await ratio(label, sync, appends, () => layoutRun(sync, appends, layout));
-        lines.push(`| ${label} | ${sync.toUpperCase()} | ${n(v.perSecond)} | ${v.ratio.toFixed(2)} | ${v.cpuRatio.toFixed(2)} |`);
+        const pages = totalPages(layoutRun('normal', appends, layout, true));
+        lines.push(`| ${label} | ${sync.toUpperCase()} | ${n(v.perSecond)} | ${v.ratio.toFixed(2)} | ${v.cpuRatio.toFixed(2)} | ${pages.toFixed(2)} |`);
       }
     }
   }

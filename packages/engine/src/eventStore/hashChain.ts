@@ -43,7 +43,9 @@ export interface ChainedContent {
  *
  * Built here rather than with JSON.stringify and a replacer: JavaScript objects keep integer-like
  * names first in numeric order, whatever order they were added in. Measured on the events of a
- * simulation (885 bytes on average): about 2.5 times JSON.stringify's time, with no JSON.parse.
+ * simulation (885 bytes on average): about 2.5 times JSON.stringify's time, with no JSON.parse;
+ * about 1.3 times since `sortNames` and `memberName` (the events of bench:append, 2.9 against
+ * 2.3 µs per append; it was 1.9 times there).
  */
 export function canonicalJson(value: JsonValue): string {
   return plainCanonical(value) ?? (plainCanonical(JSON.parse(JSON.stringify(value) ?? 'null') as JsonValue) as string);
@@ -85,7 +87,7 @@ function plainCanonical(value: unknown): string | undefined {
   const names = Object.keys(record);
   for (let i = 1; i < names.length; i++) {
     if ((names[i - 1] as string) > (names[i] as string)) {
-      names.sort();
+      sortNames(names);
       break;
     }
   }
@@ -96,10 +98,46 @@ function plainCanonical(value: unknown): string | undefined {
     if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
     const text = plainCanonical(member);
     if (text === undefined) return undefined;
-    out += `${first ? '' : ','}${quote(name)}:${text}`;
+    out += `${first ? '' : ','}${memberName(name)}${text}`;
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * Sorts member names by UTF-16 code units, as Array.prototype.sort's default does: an insertion
+ * sort with `<` for the few names of an event's objects (the default sort converts and compares
+ * through its generic comparator). Measured with `memberName` on the appends of bench:append: the
+ * canonical texts of data and metadata and their SHA-256 went from about 6.4 to 4.5 µs an append.
+ */
+function sortNames(names: string[]): void {
+  if (names.length > 16) {
+    names.sort();
+    return;
+  }
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (names[j] as string) > name) {
+      names[j + 1] = names[j] as string;
+      j--;
+    }
+    names[j + 1] = name;
+  }
+}
+
+/** `"name":` for a member, remembered for short names (events repeat a few hundred names): at most 1,024, forgotten all at once when full. */
+const memberNames = new Map<string, string>();
+
+function memberName(name: string): string {
+  let text = memberNames.get(name);
+  if (text !== undefined) return text;
+  text = `${quote(name)}:`;
+  if (name.length <= 64) {
+    if (memberNames.size >= 1024) memberNames.clear();
+    memberNames.set(name, text);
+  }
+  return text;
 }
 
 // eslint-disable-next-line no-control-regex -- matching the characters JSON escapes is the point

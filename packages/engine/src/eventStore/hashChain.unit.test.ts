@@ -84,6 +84,17 @@ describe('canonicalJson against a plain reference implementation', () => {
     expect(canonicalJson(tricky)).toBe('{"b":{"__proto__":{"x":1},"a":2},"list":[{"z":1},{}]}');
     expect(canonicalJson(JSON.parse('[{"a":1},{"b":{}}]') as JsonValue)).toBe('[{"a":1},{"b":{}}]');
   });
+
+  it('sorts objects of many members, and names past what it remembers of them, as the reference does', () => {
+    const many: Record<string, JsonValue> = {};
+    for (let i = 39; i >= 0; i--) many[`${pick(NAMES)}${i % 7}${'😀'.repeat(i % 3)}${i}`] = i;
+    expect(canonicalJson(many)).toBe(reference(many));
+    const twelve = Object.fromEntries(Object.entries(many).slice(0, 12)) as Record<string, JsonValue>;
+    expect(canonicalJson(twelve)).toBe(reference(twelve));
+    const named = Array.from({ length: 1500 }, (_, i) => ({ [`name${(i * 7919) % 1500}`]: i, [`${'x'.repeat(70)}${i}`]: [i], a: { z: i, b: 'q"' } }));
+    expect(canonicalJson(named)).toBe(reference(named));
+    expect(canonicalJson(named)).toBe(reference(named));
+  });
 });
 
 describe('canonicalJson of values that are not plain data', () => {

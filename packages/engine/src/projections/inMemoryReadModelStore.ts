@@ -1,5 +1,5 @@
 import { ConcurrencyError, ValidationError } from '../errors';
-import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from './types';
+import type { CountQuery, Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from './types';
 
 interface Entry {
   /** The document as JSON text: every read parses a fresh copy, as a persistent store would. */
@@ -45,6 +45,19 @@ function bound<T>(sorted: readonly T[], item: T, compare: (a: T, b: T) => number
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = compare(sorted[mid]!, item);
+    if (c < 0 || (strict && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index entry whose value is not before `value` (or, with `strict`, is after it). */
+function boundValue(sorted: readonly IndexEntry[], value: string, strict: boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareCodePoints(sorted[mid]!.value, value);
     if (c < 0 || (strict && c === 0)) lo = mid + 1;
     else hi = mid;
   }
@@ -165,6 +178,32 @@ export class InMemoryReadModelStore implements ReadModelStore {
       }
     }
     return selected.map((key) => ({ key, doc: JSON.parse((data.docs.get(key) as Entry).json) as Doc }));
+  }
+
+  /**
+   * An exact value: two binary searches (O(log n)). A range: its (value, key) entries walked, each
+   * document counted at its lowest value in the range only, from the index values kept beside the
+   * document (its JSON is not parsed).
+   */
+  async count(projection: string, query: CountQuery = {}): Promise<number> {
+    validateQuery(query);
+    const data = this.data.get(projection);
+    if (!data) return 0;
+    const { index, indexRange } = query;
+    if (!indexRange) {
+      if (index === undefined) return data.keys.length;
+      return boundValue(data.index, index, true) - boundValue(data.index, index, false);
+    }
+    let count = 0;
+    for (let i = boundValue(data.index, indexRange.from, false); i < data.index.length; i++) {
+      const { value, key } = data.index[i]!;
+      if (compareCodePoints(value, indexRange.to) >= 0) break;
+      const values = data.docs.get(key)!.index;
+      if (lowestInRange(values, indexRange) !== value) continue;
+      if (index !== undefined && !values.includes(index)) continue;
+      count++;
+    }
+    return count;
   }
 
   async reset(projection: string): Promise<void> {

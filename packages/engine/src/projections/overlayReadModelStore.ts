@@ -1,6 +1,6 @@
 import { ConcurrencyError } from '../errors';
 import { compareCodePoints, docToJson, InMemoryReadModelStore, lowestInRange, validateCommit, validateQuery } from './inMemoryReadModelStore';
-import type { Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from './types';
+import type { CountQuery, Doc, DocQuery, DocWrite, ReadModelStore, StoredDoc } from './types';
 
 /** The index values of a document of `projection`, as its projection computes them. */
 export type IndexOf = (projection: string, doc: Doc, key: string) => readonly string[];
@@ -20,9 +20,23 @@ interface Layer {
   committed: boolean;
   /** The overlay's live documents again, in an ordered index: queries walk it and stop at the limit. */
   readonly live: InMemoryReadModelStore;
+  /** The base's index values of keys the overlay changed (null: not in the base), learnt by `count`. */
+  readonly baseValues: Map<string, readonly string[] | null>;
 }
 
-const newLayer = (checkpoint: number, reset: boolean): Layer => ({ checkpoint, docs: new Map<string, Change>(), reset, committed: false, live: new InMemoryReadModelStore() });
+const newLayer = (checkpoint: number, reset: boolean): Layer => ({
+  checkpoint,
+  docs: new Map<string, Change>(),
+  reset,
+  committed: false,
+  live: new InMemoryReadModelStore(),
+  baseValues: new Map<string, readonly string[] | null>(),
+});
+
+/** Whether a document with index values `values` is one `query` lists. */
+function matches(values: readonly string[], query: CountQuery): boolean {
+  return (query.index === undefined || values.includes(query.index)) && (query.indexRange === undefined || lowestInRange(values, query.indexRange) !== undefined);
+}
 
 /**
  * A read-model store that reads through to `base` and keeps every write in memory: the base is
@@ -32,7 +46,9 @@ const newLayer = (checkpoint: number, reset: boolean): Layer => ({ checkpoint, d
  * base's. Passes the read-model contract suite.
  *
  * A range query orders documents by their lowest index value in the range; for base documents the
- * overlay learns that value from `indexOf` (the projections' own `index` functions).
+ * overlay learns that value from `indexOf` (the projections' own `index` functions). A count is
+ * the base's count, less the base documents the overlay changed that match (their index values
+ * from `indexOf`), plus the overlay's own; without `indexOf` it counts what `query` lists.
  */
 export class OverlayReadModelStore implements ReadModelStore {
   private readonly layers = new Map<string, Layer>();
@@ -40,7 +56,7 @@ export class OverlayReadModelStore implements ReadModelStore {
 
   constructor(
     private readonly base: ReadModelStore,
-    private readonly indexOf: IndexOf = () => [],
+    private readonly indexOf?: IndexOf,
   ) {}
 
   /** Whether anything was written to the overlay (the base is then behind what this store shows). */
@@ -116,12 +132,35 @@ export class OverlayReadModelStore implements ReadModelStore {
       for (const { key, doc } of await this.base.query(projection, { index, indexRange, after, limit: wanted })) {
         if (layer.docs.has(key)) continue;
         // The base matched it, so one of its index values is in the range: find the lowest.
-        matches.push({ key, doc, order: orderOf(this.indexOf(projection, doc, key)) });
+        matches.push({ key, doc, order: orderOf(this.indexOf?.(projection, doc, key) ?? []) });
       }
     }
     matches.sort((a, b) => (indexRange ? compareCodePoints(a.order, b.order) : 0) || compareCodePoints(a.key, b.key));
     const selected = limit === undefined ? matches : matches.slice(0, Math.max(0, limit));
     return selected.map(({ key, doc }) => ({ key, doc }));
+  }
+
+  async count(projection: string, query: CountQuery = {}): Promise<number> {
+    const layer = this.layers.get(projection);
+    if (!layer) return this.base.count(projection, query);
+    validateQuery(query);
+    const { index, indexRange } = query;
+    const own = await layer.live.count(projection, { index, indexRange });
+    if (layer.reset) return own;
+    if (!this.indexOf) return (await this.query(projection, { index, indexRange })).length;
+    // The base's documents under the overlay's keys are counted from the overlay instead: their
+    // index values are read once (the documents the catch-up changed, not the read model).
+    const unknown = [...layer.docs.keys()].filter((key) => !layer.baseValues.has(key));
+    if (unknown.length > 0) {
+      const found = await this.base.getMany(projection, unknown);
+      for (const key of unknown) {
+        const doc = found.get(key);
+        layer.baseValues.set(key, doc === undefined ? null : this.indexOf(projection, doc, key));
+      }
+    }
+    let hidden = 0;
+    for (const values of layer.baseValues.values()) if (values !== null && matches(values, query)) hidden++;
+    return (await this.base.count(projection, { index, indexRange })) - hidden + own;
   }
 
   /** Index entries the overlay's own layers have read in queries (see InMemoryReadModelStore.examined). */

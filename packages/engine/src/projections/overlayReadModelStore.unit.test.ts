@@ -50,6 +50,7 @@ const queries: DocQuery[] = [
 async function snapshot(store: ReadModelStore): Promise<unknown> {
   const out: unknown[] = [await store.checkpoint('p'), await store.projections()];
   for (const q of queries) out.push(await store.query('p', q));
+  for (const { index, indexRange } of queries) out.push(await store.count('p', { index, indexRange }));
   out.push([...(await store.getMany('p', Array.from({ length: 30 }, (_, i) => `k${i}`))).entries()].sort());
   return out;
 }
@@ -70,8 +71,16 @@ describe('OverlayReadModelStore', () => {
       }
       const baseBefore = await snapshot(base);
       const overlay = new OverlayReadModelStore(base, (_p, doc) => indexOf(doc));
-      for (const [i, batch] of batches.entries()) if (i >= split) await overlay.commit('p', batch, { expected: i, next: i + 1 });
+      const plain = new OverlayReadModelStore(base);
+      for (const [i, batch] of batches.entries()) {
+        if (i < split) continue;
+        await overlay.commit('p', batch, { expected: i, next: i + 1 });
+        await plain.commit('p', batch, { expected: i, next: i + 1 });
+        // A count between commits: what the overlay learnt of the base stays true after the next.
+        await overlay.count('p', { index: 'lib:A' });
+      }
       expect(await snapshot(overlay)).toEqual(await snapshot(direct));
+      for (const { index, indexRange } of queries) expect(await plain.count('p', { index, indexRange })).toBe(await direct.count('p', { index, indexRange }));
       expect(await snapshot(base)).toEqual(baseBefore);
       expect(overlay.changed).toBe(split < batches.length);
     }
@@ -85,6 +94,7 @@ describe('OverlayReadModelStore', () => {
     await overlay.reset('p');
     expect(await overlay.checkpoint('p')).toBe(0);
     expect(await overlay.query('p')).toEqual([]);
+    expect(await overlay.count('p', { index: 'x' })).toBe(0);
     expect((await overlay.getMany('p', ['a'])).size).toBe(0);
     expect(await overlay.projections()).toEqual([]);
     expect(await base.query('p')).toEqual([{ key: 'a', doc: { tags: ['x'] } }]);

@@ -1,5 +1,5 @@
 import type { EventStore, StoredEvent } from '../eventStore/types';
-import type { Doc, DocWrite, Projection, ReadModelStore } from './types';
+import type { DerivedUpdate, Doc, DocWrite, Projection, ReadModelStore } from './types';
 import { isConcurrencyError } from '../errors';
 
 /** Where the runner keeps each projection's version (a projection of another version is rebuilt). */
@@ -57,6 +57,11 @@ interface Lane {
   absent: Set<string>;
   /** Keys changed since the last commit. */
   dirty: Set<string>;
+  /**
+   * For a projection that derives aggregates: each document `apply` changed since the last commit,
+   * as it was committed (a copy taken before its first change; `undefined`: none).
+   */
+  before: Map<string, Doc | undefined>;
   /** The read model had no document when the catch-up started, and this lane's cache holds all there are. */
   empty: boolean;
 }
@@ -97,7 +102,7 @@ export class ProjectionRunner {
     for (const p of projections) {
       const at = await this.readModels.checkpoint(p.name);
       // At checkpoint 0 nothing was ever committed: every document is new, none needs loading.
-      lanes.push({ projection: p, committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set(), empty: at === 0 });
+      lanes.push({ projection: p, committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set(), before: new Map(), empty: at === 0 });
     }
     let position = Math.min(...lanes.map((l) => l.applied));
     const head = options.until ?? (await this.store.headPosition());
@@ -129,12 +134,23 @@ export class ProjectionRunner {
   /** Loads into the lane's cache the documents the batch's events after `lane.applied` touch and the cache lacks. */
   private async load(lane: Lane, batch: readonly StoredEvent[]): Promise<void> {
     const p = lane.projection;
-    const missing = new Set<string>();
+    const keys: string[] = [];
     for (const event of batch) {
       if (event.position <= lane.applied) continue;
-      for (const k of p.keys(p.upcast ? p.upcast(event) : event)) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
+      for (const k of p.keys(p.upcast ? p.upcast(event) : event)) keys.push(k);
     }
-    if (missing.size === 0) return;
+    await this.loadKeys(lane, keys);
+  }
+
+  /** Loads into the lane's cache the documents of `keys` it neither holds nor knows absent. */
+  private async loadKeys(lane: Lane, keys: Iterable<string>): Promise<void> {
+    const missing = new Set<string>();
+    for (const k of keys) if (!lane.docs.has(k) && !lane.absent.has(k)) missing.add(k);
+    if (missing.size === 0 || lane.empty) {
+      for (const k of missing) lane.absent.add(k);
+      return;
+    }
+    const p = lane.projection;
     const loaded = await this.readModels.getMany(p.name, [...missing]);
     for (const k of missing) {
       const doc = loaded.get(k);
@@ -150,6 +166,7 @@ export class ProjectionRunner {
   private async flush(lane: Lane, cacheDocs: number): Promise<void> {
     if (lane.applied <= lane.committed) return;
     const p = lane.projection;
+    await this.derive(lane);
     const writes: DocWrite[] = [];
     for (const key of lane.dirty) {
       const doc = lane.docs.get(key);
@@ -163,8 +180,23 @@ export class ProjectionRunner {
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
       const at = await this.readModels.checkpoint(p.name);
-      Object.assign(lane, { committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set(), empty: false });
+      Object.assign(lane, { committed: at, applied: at, docs: new Map(), absent: new Set(), dirty: new Set(), before: new Map(), empty: false });
     }
+  }
+
+  /**
+   * Applies the aggregates a deriving projection names for the documents changed since the last
+   * commit (each with its committed and its current version), loading them through the cache:
+   * they join the commit that follows.
+   */
+  private async derive(lane: Lane): Promise<void> {
+    const p = lane.projection;
+    if (!p.derive || lane.before.size === 0) return;
+    const updates: DerivedUpdate[] = [];
+    for (const [key, before] of lane.before) updates.push(...p.derive(key, before, lane.docs.get(key)));
+    lane.before.clear();
+    await this.loadKeys(lane, updates.map((u) => u.key));
+    for (const u of updates) setDoc(lane, u.key, u.update(lane.docs.get(u.key)));
   }
 
   /** Drops the projections' read models and builds them again from the first event. */
@@ -181,7 +213,15 @@ export class ProjectionRunner {
     const differences: Difference[] = [];
     for (const p of projections) {
       const live = await this.readModels.checkpoint(p.name);
-      const scratch: Projection = { ...p, name: `${p.name}#verify`, keys: p.keys.bind(p), apply: p.apply.bind(p), index: p.index?.bind(p), upcast: p.upcast?.bind(p) };
+      const scratch: Projection = {
+        ...p,
+        name: `${p.name}#verify`,
+        keys: p.keys.bind(p),
+        apply: p.apply.bind(p),
+        index: p.index?.bind(p),
+        upcast: p.upcast?.bind(p),
+        derive: p.derive?.bind(p),
+      };
       await this.readModels.reset(scratch.name);
       try {
         await this.catchUp([scratch], { ...options, until: live });
@@ -264,38 +304,65 @@ function evict(lane: Lane, cacheDocs: number): void {
   }
 }
 
+/** Sets (or, for `null`, deletes) a cached document and marks it changed. */
+function setDoc(lane: Lane, key: string, next: Doc | null): void {
+  if (next === null) {
+    lane.docs.delete(key);
+    lane.absent.add(key);
+  } else {
+    // Written last, dropped last: a Map keeps insertion order, so move the key to the end.
+    lane.docs.delete(key);
+    lane.docs.set(key, next);
+    lane.absent.delete(key);
+  }
+  lane.dirty.add(key);
+}
+
+/** A deep copy of a JSON document (`apply` may change the one it is given). */
+const copyDoc = (doc: Doc | undefined): Doc | undefined => (doc === undefined ? undefined : (JSON.parse(JSON.stringify(doc)) as Doc));
+
 /** Applies one event to the lane's cached documents (all of them loaded or known absent). */
 function applyEvent(lane: Lane, stored: StoredEvent): void {
   const p = lane.projection;
   const event = p.upcast ? p.upcast(stored) : stored;
   for (const key of p.keys(event)) {
-    const next = p.apply(lane.docs.get(key), event, key);
+    const current = lane.docs.get(key);
+    // A deriving projection: keep the committed version of each document it changes (once per commit).
+    const first = p.derive !== undefined && !lane.before.has(key);
+    const copy = first ? copyDoc(current) : undefined;
+    const next = p.apply(current, event, key);
     if (next === undefined) continue;
-    if (next === null) {
-      lane.docs.delete(key);
-      lane.absent.add(key);
-    } else {
-      // Written last, dropped last: a Map keeps insertion order, so move the key to the end.
-      lane.docs.delete(key);
-      lane.docs.set(key, next);
-      lane.absent.delete(key);
-    }
-    lane.dirty.add(key);
+    if (first) lane.before.set(key, copy);
+    setDoc(lane, key, next);
   }
 }
 
-/** Folds events into documents in memory, without a store (time travel: "as it stood then"). */
-export function projectInMemory<D extends Doc>(projection: Projection<D>, events: Iterable<StoredEvent>): Map<string, D> {
-  const docs = new Map<string, D>();
+/**
+ * Folds events into documents in memory, without a store (time travel: "as it stood then"). The
+ * aggregates a projection derives are applied too, as the runner would have committed them.
+ */
+export function projectInMemory<D extends Doc, A extends Doc = never>(projection: Projection<D, A>, events: Iterable<StoredEvent>): Map<string, D | A> {
+  const docs = new Map<string, D | A>();
   for (const stored of events) {
     const event = projection.upcast ? projection.upcast(stored) : stored;
     for (const key of projection.keys(event)) {
-      const next = projection.apply(docs.get(key), event, key);
+      const next = projection.apply(docs.get(key) as D | undefined, event, key);
       if (next === undefined) continue;
       if (next === null) docs.delete(key);
       else docs.set(key, next);
     }
   }
+  if (!projection.derive) return docs;
+  // Nothing was committed before: every document derives from none to what it is now (the deltas telescope).
+  const derived = new Map<string, A>();
+  for (const [key, doc] of docs) {
+    for (const u of projection.derive(key, undefined, doc as D)) {
+      const next = u.update(derived.get(u.key));
+      if (next === null) derived.delete(u.key);
+      else derived.set(u.key, next);
+    }
+  }
+  for (const [key, doc] of derived) docs.set(key, doc);
   return docs;
 }
 

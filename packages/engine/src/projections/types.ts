@@ -32,6 +32,9 @@ export interface DocQuery {
   readonly after?: DocCursor;
 }
 
+/** What `ReadModelStore.count` counts: the documents a query with these filters lists (no limit, no cursor). */
+export type CountQuery = Pick<DocQuery, 'index' | 'indexRange'>;
+
 /** A position in a query's order: see DocQuery.after. */
 export interface DocCursor {
   readonly key: string;
@@ -57,6 +60,12 @@ export interface ReadModelStore {
    * costs O(log n), never a sort of every match.
    */
   query(projection: string, query?: DocQuery): Promise<StoredDoc[]>;
+  /**
+   * How many documents `query` lists (`index` and `indexRange` as in `query`; a document with
+   * several values in the range counts once), answered from the index alone: no document is read
+   * or decoded (SQLite and PostgreSQL count rows of the index table, an index-only scan).
+   */
+  count(projection: string, query?: CountQuery): Promise<number>;
   /** Drops every document and the checkpoint of `projection`. */
   reset(projection: string): Promise<void>;
   /** Names of projections that have a checkpoint or documents. */
@@ -64,12 +73,25 @@ export interface ReadModelStore {
 }
 
 /**
+ * A change to an aggregate document that a projection derives from a change of one of its own
+ * documents (Projection.derive): `update` is pure and returns the aggregate's new value (`null`
+ * deletes it, e.g. when nothing is left in it).
+ */
+export interface DerivedUpdate<A extends Doc = Doc> {
+  /** The aggregate's key, in the projection's own key space; never a key `keys(event)` names. */
+  readonly key: string;
+  update(doc: A | undefined): A | null;
+}
+
+/**
  * A projection: a pure fold of events into documents. For each event it names the keys of the
  * documents it touches; the runner loads them, calls `apply` per key, and commits the results
  * with the checkpoint. `apply` must be deterministic (use only the doc and the event), so a
- * rebuild from zero gives exactly what incremental runs gave.
+ * rebuild from zero gives exactly what incremental runs gave. `A` is the type of the aggregate
+ * documents `derive` keeps beside them: none for a projection of a named document type (so
+ * `projectInMemory` returns documents of type `D`), any for the bare `Projection` the runner takes.
  */
-export interface Projection<D extends Doc = Doc> {
+export interface Projection<D extends Doc = Doc, A extends Doc = Doc extends D ? Doc : never> {
   readonly name: string;
   /** Bump when the projection's code changes meaning: a stored read model of another version is rebuilt. */
   readonly version: number;
@@ -81,6 +103,18 @@ export interface Projection<D extends Doc = Doc> {
   keys(event: StoredEvent): readonly string[];
   /** The new document for `key` after `event`; `null` deletes, `undefined` leaves it untouched. */
   apply(doc: D | undefined, event: StoredEvent, key: string): D | null | undefined;
-  /** Index values of a document (queried with ReadModelStore.query). */
-  index?(doc: D, key: string): readonly string[];
+  /** Index values of a document, a derived one too (queried with ReadModelStore.query). */
+  index?(doc: D | A, key: string): readonly string[];
+  /**
+   * Aggregates kept from the projection's own documents (counts and sums a reader would otherwise
+   * compute by reading every document). Called for each document `apply` changed, with the document
+   * as last committed (`before`) and as it is now (`after`; `undefined` = no document), once per
+   * commit; the updates it returns (typically: take out the before's contribution, add the
+   * after's) are applied to the aggregates, loaded through the runner's cache, and committed in
+   * the same commit as the documents and the checkpoint. Derived documents derive nothing further.
+   * Aggregates must be exact and additive (integer counts and sums, with no entry left at zero):
+   * the deltas then telescope, and a rebuild, any batching and any cache bound give the same
+   * documents byte for byte. `projectInMemory` applies them too.
+   */
+  derive?(key: string, before: D | undefined, after: D | undefined): readonly DerivedUpdate<A>[];
 }

@@ -10,7 +10,7 @@
 import type { EventStore, JsonObject, NewEvent, StoredEvent } from '../eventStore/types';
 import { eventHash, GENESIS_HASH } from '../eventStore/hashChain';
 import { verifyChain } from '../eventStore/verifyChain';
-import type { Doc, DocQuery, ReadModelStore } from '../projections/types';
+import type { CountQuery, Doc, DocQuery, ReadModelStore } from '../projections/types';
 
 export interface EventStoreFixture {
   readonly store: EventStore;
@@ -30,6 +30,11 @@ export interface ReadModelStoreFixture {
    * returns. Every store of this repository answers; a fixture without it skips the cost checks.
    */
   readonly overreads?: (projection: string, query: DocQuery) => Promise<boolean>;
+  /**
+   * Whether the store's `count` reads documents (SQLite: its plan touches a documents table;
+   * PostgreSQL: `read_model_docs`) rather than the index alone. A fixture without it skips the check.
+   */
+  readonly countReadsDocuments?: (projection: string, query: CountQuery) => Promise<boolean>;
   cleanup(): Promise<void>;
 }
 
@@ -675,6 +680,48 @@ export function readModelStoreContract(name: string, factory: () => Promise<Read
         expect(pages).toEqual(['loan-1', 'loan-2', 'loan-4', 'loan-3']);
       });
 
+      it('counts what a query lists: every document, an exact value, a range (a document with several values in it once), both', async () => {
+        expect(await store.count('loans')).toBe(6);
+        expect(await store.count('loans', { index: 'borrower:LIB1' })).toBe(2);
+        expect(await store.count('loans', { index: 'borrower:LIB10' })).toBe(1);
+        expect(await store.count('loans', { index: 'borrower:LIB' })).toBe(0);
+        expect(await store.count('other', { index: 'borrower:LIB1' })).toBe(1);
+        expect(await store.count('nothing-here')).toBe(0);
+        expect(await store.count('nothing-here', { index: 'borrower:LIB1' })).toBe(0);
+        // loan-4 has due:2026-01-02 and due:2026-01-04: in [02, 05) twice, counted once.
+        expect(await store.count('loans', { indexRange: { from: 'due:2026-01-02', to: 'due:2026-01-05' } })).toBe(3);
+        expect(await store.count('loans', { indexRange: { from: 'due:', to: 'due;' } })).toBe(4);
+        expect(await store.count('loans', { indexRange: { from: 'due:2026-01-03', to: 'due:2026-01-05' } })).toBe(2);
+        expect(await store.count('loans', { indexRange: { from: 'due:', to: 'due:2026-01-02\u0000' } })).toBe(3);
+        expect(await store.count('loans', { indexRange: { from: 'due:2026-01-02\u0000', to: 'due;' } })).toBe(2);
+        // Every document with a value from 'borrower:' to 'due;' (all but LOAN-9), each once.
+        expect(await store.count('loans', { indexRange: { from: 'borrower:', to: 'due;' } })).toBe(5);
+        expect(await store.count('loans', { index: 'borrower:LIB2', indexRange: { from: 'due:', to: 'due;' } })).toBe(2);
+        expect(await store.count('loans', { index: 'borrower:LIB1', indexRange: { from: 'due:2026-01-02', to: 'due;' } })).toBe(1);
+        expect(await store.count('loans', { index: 'borrower:LIB10', indexRange: { from: 'due:', to: 'due;' } })).toBe(0);
+        const queries: CountQuery[] = [
+          {},
+          { index: 'borrower:LIB2' },
+          { indexRange: { from: 'borrower:LIB1', to: 'borrower:LIB2' } },
+          { indexRange: { from: 'due:2026-01-01', to: 'due:2026-01-04\u0000' } },
+          { index: 'due:2026-01-02', indexRange: { from: 'due:2026-01-03', to: 'due;' } },
+        ];
+        for (const query of queries) expect([query, await store.count('loans', query)]).toEqual([query, (await store.query('loans', query)).length]);
+      });
+
+      it('counts no deleted document and no index value a rewrite removed', async () => {
+        await store.commit('loans', [{ key: 'loan-1', doc: null }, { key: 'loan-2', doc: { id: 2 }, index: ['borrower:LIB1'] }], { expected: 6, next: 7 });
+        expect(await store.count('loans')).toBe(5);
+        expect(await store.count('loans', { index: 'borrower:LIB1' })).toBe(2);
+        expect(await store.count('loans', { index: 'borrower:LIB2' })).toBe(1);
+        expect(await store.count('loans', { indexRange: { from: 'due:', to: 'due;' } })).toBe(2);
+        expect(await store.count('loans', { index: 'borrower:LIB1', indexRange: { from: 'due:', to: 'due;' } })).toBe(1);
+        await store.reset('loans');
+        expect(await store.count('loans')).toBe(0);
+        expect(await store.count('loans', { index: 'borrower:LIB1' })).toBe(0);
+        expect(await store.count('other', { index: 'borrower:LIB1' })).toBe(1);
+      });
+
       it('rejects a range query whose cursor has no value with ValidationError naming query.after.value', async () => {
         await expect(store.query('loans', { indexRange: { from: 'due:', to: 'due;' }, after: { key: 'loan-1' } })).rejects.toMatchObject({
           code: 'VALIDATION',
@@ -708,6 +755,16 @@ export function readModelStoreContract(name: string, factory: () => Promise<Read
           expect(await fixture.overreads('timers', due)).toBe(false);
           expect(await fixture.overreads('timers', rest)).toBe(false);
         }
+      });
+
+      it('counts a large exact value and a range from the index alone, reading no document', async () => {
+        const byLibrary: CountQuery = { index: 'library:L1' };
+        const due: CountQuery = { indexRange: { from: 'due:', to: `${at(PENDING / 2)}\u0000` } };
+        const both: CountQuery = { ...byLibrary, ...due };
+        expect(await store.count('timers', byLibrary)).toBe(PENDING / 2);
+        expect(await store.count('timers', due)).toBe(PENDING / 2 + 1);
+        expect(await store.count('timers', both)).toBe(PENDING / 4);
+        if (fixture.countReadsDocuments) for (const query of [byLibrary, due, both]) expect([query, await fixture.countReadsDocuments('timers', query)]).toEqual([query, false]);
       });
 
       it('pages a large exact index value and the key order without reading past the page', async () => {

@@ -20,15 +20,22 @@ export {
   queueLibraryIndex,
   queueNameIndex,
   queueOpenIndex,
+  queueClosedIndex,
+  CLOSED_QUEUE,
   AGING_DAYS,
 } from './queues';
-export { indexPage, requestsPage, queueDocsPage, summariesForStatistics } from './readQueries';
-export type { PageOptions, DocPage, RequestFilter, QueueDocsFilter } from './readQueries';
+export { indexPage, requestsPage, queueDocsPage, readQueues, closedCounts, queueLibraries, summariesForStatistics } from './readQueries';
+export type { PageOptions, DocPage, RequestFilter, QueueDocsFilter, QueuesAnswer } from './readQueries';
 export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
-export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex } from './libraryHistory';
+export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex, summaryOpenIndex, isRequestSummary } from './libraryHistory';
+export { readStatistics } from './readStatistics';
+export type { StatisticsReadOptions } from './readStatistics';
 export type { RequestSummaryDoc, LenderTry, Milestones, LibraryHistory, BorrowedRow, LentRow } from './libraryHistory';
-export { computeStatistics, formatStatistics, summarizeHours } from './statistics';
+export { computeStatistics, formatStatistics, summarizeHours, statisticsContribution, mergeTally, finalizeStatistics, concernsLibrary, durationTenths } from './statistics';
+export { isStatisticsAggregate, statisticsAggregateKey, statisticsAggregateRange, deriveStatisticsAggregates } from './statisticsAggregates';
+export type { StatisticsAggregateDoc } from './statisticsAggregates';
 export type {
+  Tally,
   Statistics,
   StatisticsOptions,
   DurationSummary,

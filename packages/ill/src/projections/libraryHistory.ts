@@ -3,6 +3,7 @@ import { isTerminal } from '../events';
 import type { IllMachineEvent } from '../evolve';
 import { LENDER_ANSWERS, lenderOutcome } from '../evolve';
 import { effectFacts, illMetadata, lenderRef, requestKey, upcastIllEvent } from './storedIllEvent';
+import { deriveStatisticsAggregates, isStatisticsAggregate, type StatisticsAggregateDoc } from './statisticsAggregates';
 
 export const REQUEST_SUMMARIES_PROJECTION = 'ill.request-summaries';
 
@@ -177,17 +178,24 @@ function applyFacts(doc: RequestSummaryDoc, event: StoredEvent, time: string, st
 
 export const summaryLibraryIndex = (code: string): string => `library:${code}`;
 export const summarySubmittedIndex = (time: string): string => `submitted:${time}`;
+/** The open (not terminal) requests: `open`, and `open:<code>` for those a library borrowed or was asked to lend. */
+export const summaryOpenIndex = (library?: string): string => (library === undefined ? 'open' : `open:${library}`);
 
 /**
  * Request summaries: one document per request (key = request id) with its lenders, milestones
  * and outcome. Index `library:<code>` for the borrower and every lender asked (a
- * library's history is every request it borrowed or was asked to lend), and `submitted:<time>`
- * (query a period with an index range).
+ * library's history is every request it borrowed or was asked to lend), `submitted:<time>`
+ * (query a period with an index range) and, while the request is open, `open` and
+ * `open:<code>`. Beside them, the statistics of the requests that ended, by month and scope
+ * (statisticsAggregates.ts), kept with the summaries in the same commits.
  */
-export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
+export const requestSummaryProjection: Projection<RequestSummaryDoc, StatisticsAggregateDoc> = {
   name: REQUEST_SUMMARIES_PROJECTION,
-  /** 2: only what histories and statistics show (docs/projections.md); 3: the costs of the shipment and the wrong item (statistics), a second try of a lender asked again. */
-  version: 3,
+  /**
+   * 2: only what histories and statistics show (docs/projections.md); 3: the costs of the shipment and the wrong item (statistics), a second try of a lender asked again;
+   * 4: the statistics aggregates by month and scope, the `open` index.
+   */
+  version: 4,
   upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
@@ -212,16 +220,27 @@ export const requestSummaryProjection: Projection<RequestSummaryDoc> = {
     doc.terminal = terminal;
     return doc;
   },
-  index(doc) {
+  index(doc, key) {
+    if (isStatisticsAggregate(doc)) return [key]; // stats:network:<month>, stats:library:<code>:<month>
     const values = [summaryLibraryIndex(doc.borrower)];
     for (const entry of doc.lenders) {
       const value = summaryLibraryIndex(entry.library);
       if (!values.includes(value)) values.push(value);
     }
     if (doc.milestones.submittedAt) values.push(summarySubmittedIndex(doc.milestones.submittedAt));
+    if (!doc.terminal) {
+      values.push(summaryOpenIndex());
+      for (const value of values.slice(0, -1)) if (value.startsWith('library:')) values.push(summaryOpenIndex(value.slice('library:'.length)));
+    }
     return values;
   },
+  derive: (_key, before, after) => deriveStatisticsAggregates(before, after),
 };
+
+/** Whether a document of this read model is a request's summary (not a statistics aggregate). */
+export function isRequestSummary(doc: RequestSummaryDoc | StatisticsAggregateDoc): doc is RequestSummaryDoc {
+  return doc.kind !== 'statistics';
+}
 
 // ---------------------------------------------------------------------------------------------
 // A library's history

@@ -1,12 +1,12 @@
 import { projectInMemory } from '@interlend/engine';
 import { EventLog, plusHours } from './__tests__/eventLog';
-import { libraryHistory, requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
+import { isRequestSummary, libraryHistory, requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
 
 const T0 = '2026-01-05T09:00:00.000Z';
 const t = (hours: number): string => plusHours(T0, hours);
 
 function summaries(log: EventLog): Map<string, RequestSummaryDoc> {
-  return projectInMemory(requestSummaryProjection, log.events);
+  return new Map([...projectInMemory(requestSummaryProjection, log.events)].filter((e): e is [string, RequestSummaryDoc] => isRequestSummary(e[1])));
 }
 
 describe('request summaries', () => {
@@ -111,7 +111,10 @@ describe('request summaries', () => {
     const log = new EventLog();
     log.request('R1').submit(t(0)).toLenders(t(1), ['LIB2', 'LIB3']).cannotSupply(t(2));
     const doc = summaries(log).get('R1')!;
-    expect(requestSummaryProjection.index!(doc, 'R1')).toEqual(['library:LIB1', 'library:LIB2', 'library:LIB3', `submitted:${t(0)}`]);
+    // Still open (with LIB3): also in the open index, for the network and each of its libraries.
+    expect(requestSummaryProjection.index!(doc, 'R1')).toEqual(['library:LIB1', 'library:LIB2', 'library:LIB3', `submitted:${t(0)}`, 'open', 'open:LIB1', 'open:LIB2', 'open:LIB3']);
+    log.request('R2').submit(t(0)).reject(t(1), 'not in scope');
+    expect(requestSummaryProjection.index!(summaries(log).get('R2')!, 'R2')).toEqual(['library:LIB1', `submitted:${t(0)}`]);
   });
 });
 

@@ -42,6 +42,12 @@ export type BorrowingQueue = (typeof BORROWING_QUEUES)[number];
  * not answered a cancel request by its deadline. Staff chase it or withdraw (withdrawFromLender).
  */
 export const LENDER_OVERDUE_QUEUE = 'lender overdue' satisfies BorrowingQueue;
+/**
+ * The borrower's queue of requests that are done (every terminal state but unfilled): it grows
+ * with the history, not with the work in hand, so reads count it from its index and list it only
+ * when asked for by name (readQueues).
+ */
+export const CLOSED_QUEUE = 'closed' satisfies BorrowingQueue;
 export type LendingQueue = (typeof LENDING_QUEUES)[number];
 export type QueueName = BorrowingQueue | LendingQueue;
 export type QueueRole = 'borrowing' | 'lending';
@@ -204,19 +210,32 @@ function agingAfter(aging: string | null, type: string, stateAfter: string): str
 export const queueLibraryIndex = (code: string): string => `library:${code}`;
 /** The requests in one library's queue by state (the entries; the time-dependent queues are found among the open ones). */
 export const queueNameIndex = (library: string, role: QueueRole, queue: QueueName): string => `queue:${library}:${role}:${queue}`;
-/** The requests not in a terminal state with an entry for `library` (or, without it, every such request): the only ones a time-dependent queue can hold. */
+/**
+ * The requests in a queue other than 'closed' with an entry for `library` (or, without it, every
+ * such request): every request not in a terminal state, and the unfilled ones while they wait in
+ * 'unfilled (to review)'. Every queue but 'closed' is found among them, the time-dependent ones too.
+ */
 export const queueOpenIndex = (library?: string): string => (library === undefined ? 'open' : `open:${library}`);
+/** Every request in the 'closed' queue, whatever its library (the per-library value is `queue:<library>:borrowing:closed`). */
+export const queueClosedIndex = (): string => 'closed';
+
+/** Whether a queue document is in a queue other than 'closed' (indexed `open`). */
+const isOpen = (doc: QueueDoc): boolean => doc.state !== '' && (!isTerminal(doc.state) || doc.entries.some((e) => e.queue !== CLOSED_QUEUE));
 
 /**
  * Staff queues: one document per request (key = request id) with its queue memberships.
  * Indexes: `library:<code>` for every library with an entry (borrower, current lender);
  * `queue:<library>:<role>:<queue>` for each entry; `open` and `open:<code>` while the request is
- * not in a terminal state (queue reads walk these instead of every request: see queueReads.ts).
+ * in a queue other than 'closed', `closed` while it is in 'closed' (queue reads walk the open
+ * requests and count the closed ones instead of reading every request: see readQueries.ts).
  */
 export const queuesProjection: Projection<QueueDoc> = {
   name: QUEUES_PROJECTION,
-  /** 3: the `queue:` and `open` index values; the 'lender overdue' queue (`aging`). */
-  version: 3,
+  /**
+   * 3: the `queue:` and `open` index values; the 'lender overdue' queue (`aging`). 4: unfilled
+   * requests are `open` (they wait in 'unfilled (to review)'); `closed` for the network's 'closed' queue.
+   */
+  version: 4,
   upcast: upcastIllEvent,
   keys: requestKey,
   apply(current, event) {
@@ -260,8 +279,9 @@ export const queuesProjection: Projection<QueueDoc> = {
   },
   index(doc) {
     const values: string[] = [];
-    const open = doc.state !== '' && !isTerminal(doc.state);
+    const open = isOpen(doc);
     if (open) values.push(queueOpenIndex());
+    else if (doc.entries.some((e) => e.queue === CLOSED_QUEUE)) values.push(queueClosedIndex());
     for (const entry of doc.entries) {
       const value = queueLibraryIndex(entry.library);
       if (!values.includes(value)) {
@@ -387,8 +407,12 @@ export function queueCounts(docs: Iterable<QueueDoc>, filter: QueueFilter): Queu
   return queueCountsOf(queueEntries(docs, filter), filter);
 }
 
-/** `queueCounts` from the listings `queueEntries` made with the same filter (a read that needs both goes through the documents once). */
-export function queueCountsOf(listings: readonly QueueListing[], filter: QueueFilter): QueueCount[] {
+/**
+ * `queueCounts` from the listings `queueEntries` made with the same filter (a read that needs both
+ * goes through the documents once), with `counted` (queues counted otherwise: the 'closed' queue
+ * from its index) in place of what the listings say of them.
+ */
+export function queueCountsOf(listings: readonly QueueListing[], filter: QueueFilter, counted: readonly QueueCount[] = []): QueueCount[] {
   const counts = new Map<string, QueueCount>();
   if (filter.library !== undefined) {
     const roles: QueueRole[] = filter.role ? [filter.role] : ['borrowing', 'lending'];
@@ -402,5 +426,6 @@ export function queueCountsOf(listings: readonly QueueListing[], filter: QueueFi
   for (const listing of listings) {
     counts.set(`${listing.library}\u0000${listing.role}\u0000${listing.queue}`, { library: listing.library, role: listing.role, queue: listing.queue, count: listing.requestIds.length });
   }
+  for (const count of counted) counts.set(`${count.library}\u0000${count.role}\u0000${count.queue}`, { ...count });
   return [...counts.values()].sort(compareQueues);
 }

@@ -1,7 +1,24 @@
-import type { DocQuery, ReadModelStore } from '@interlend/engine';
-import { queueMemberships, queueNameIndex, queueOpenIndex, QUEUES_PROJECTION, type QueueDoc, type QueueName, type QueueRole } from './queues';
+import { lowestInRange, type DocQuery, type ReadModelStore } from '@interlend/engine';
+import {
+  CLOSED_QUEUE,
+  queueClosedIndex,
+  queueCountsOf,
+  queueEntries,
+  queueLibraryIndex,
+  queueMemberships,
+  queueNameIndex,
+  queueOpenIndex,
+  queuesProjection,
+  QUEUES_PROJECTION,
+  type QueueCount,
+  type QueueDoc,
+  type QueueListing,
+  type QueueName,
+  type QueueRole,
+} from './queues';
 import { requestBorrowerIndex, requestLenderIndex, REQUESTS_PROJECTION, requestStateIndex, type RequestDoc } from './requests';
-import { REQUEST_SUMMARIES_PROJECTION, summaryLibraryIndex, summarySubmittedIndex, type RequestSummaryDoc } from './libraryHistory';
+import { isRequestSummary, REQUEST_SUMMARIES_PROJECTION, summaryLibraryIndex, summarySubmittedIndex, type RequestSummaryDoc } from './libraryHistory';
+import type { StatisticsAggregateDoc } from './statisticsAggregates';
 
 /**
  * Paged reads of the requests and queues read models, answered from their indexes: each page is
@@ -89,6 +106,7 @@ export interface QueueDocsFilter {
  * - one queue of one library and role: that queue's index (`queue:<library>:<role>:<queue>`), or,
  *   for a queue entered by time ('overdue', 'expiring today', ...), the library's open requests
  *   that are in it at `at`;
+ * - the 'closed' queue: its index (`queue:<library>:borrowing:closed`, or `closed`);
  * - otherwise the open requests (`open:<library>`, or `open`): every queue but 'closed' is among
  *   them. The 'closed' queue (terminal requests) is read only when asked by name: it grows with
  *   the history, the other queues with the work in hand.
@@ -97,10 +115,83 @@ export function queueDocsPage(store: ReadModelStore, filter: QueueDocsFilter, op
   const { library, role, queue } = filter;
   const inQueue = (doc: QueueDoc): boolean =>
     queueMemberships(doc, filter).some((e) => (library === undefined || e.library === library) && (role === undefined || e.role === role) && (queue === undefined || e.queue === queue));
+  if (queue === CLOSED_QUEUE) {
+    if (role === 'lending') return Promise.resolve({ docs: [], next: null }); // a borrower's queue only
+    return indexPage(store, QUEUES_PROJECTION, library === undefined ? queueClosedIndex() : queueNameIndex(library, 'borrowing', queue), options);
+  }
   if (library !== undefined && role !== undefined && queue !== undefined && !TIME_DEPENDENT.has(queue)) {
     return indexPage(store, QUEUES_PROJECTION, queueNameIndex(library, role, queue), options);
   }
   return indexPage(store, QUEUES_PROJECTION, queueOpenIndex(library), options, queue === undefined && role === undefined ? () => true : inQueue);
+}
+
+/** The queues at `filter.at`, as staff read them (readQueues). */
+export interface QueuesAnswer {
+  /**
+   * Requests per library, role and queue, in display order; with `library`, every queue of it
+   * (of `role`, of `queue`), empty ones with 0. Whole: 'closed' counted from its index. A page:
+   * the page's requests only.
+   */
+  readonly counts: QueueCount[];
+  /** The request ids in each queue: every queue but 'closed', or 'closed' alone when asked for by name. */
+  readonly entries: QueueListing[];
+  /** How many request documents were read (a page's, when paged). */
+  readonly requests: number;
+  /** The cursor of the next page (its last request id), or null. */
+  readonly next: string | null;
+}
+
+/**
+ * The queues staff see, answered from the indexes of the queues read model, so that the cost
+ * follows the work in hand, not the history:
+ * - the open requests (queueDocsPage: `open:<library>`, or `open`) give every queue but 'closed',
+ *   the ones entered by time included, with their request ids;
+ * - 'closed' is counted per library from its index (`queue:<library>:borrowing:closed`,
+ *   ReadModelStore.count: no document read), and its requests are listed only when it is asked
+ *   for by name (`queue: 'closed'`), a page at a time if `options` say so.
+ * With `options.limit` / `options.after`, one page of the requests the read walks (the open ones,
+ * or the closed ones), in request-id order: the counts and listings are that page's.
+ * The numbers are those `queueCounts` gives over every document, closed ones included.
+ */
+export async function readQueues(store: ReadModelStore, filter: QueueDocsFilter, options: PageOptions = {}): Promise<QueuesAnswer> {
+  const page = await queueDocsPage(store, filter, options);
+  const entries = queueEntries(page.docs, filter);
+  const whole = options.limit === undefined && options.after === undefined;
+  const closed = whole && filter.queue === undefined && filter.role !== 'lending' ? await closedCounts(store, filter.library) : [];
+  return { counts: queueCountsOf(entries, filter, closed), entries, requests: page.docs.length, next: page.next };
+}
+
+/**
+ * The 'closed' queue's size per library (of `library`, or of every library with one, in code
+ * order), each a count of its index value.
+ */
+export async function closedCounts(store: ReadModelStore, library?: string): Promise<QueueCount[]> {
+  const counts: QueueCount[] = [];
+  for (const code of library === undefined ? await queueLibraries(store) : [library]) {
+    const count = await store.count(QUEUES_PROJECTION, { index: queueNameIndex(code, 'borrowing', CLOSED_QUEUE) });
+    if (count > 0 || library !== undefined) counts.push({ library: code, role: 'borrowing', queue: CLOSED_QUEUE, count });
+  }
+  return counts;
+}
+
+/**
+ * Every library with a request in one of its queues, in code order: a skip over the `library:`
+ * index values, one query of one document per library (the first document at or after the next
+ * value), whatever the number of requests.
+ */
+export async function queueLibraries(store: ReadModelStore): Promise<string[]> {
+  const prefix = queueLibraryIndex('');
+  const libraries: string[] = [];
+  for (let from = prefix; ; ) {
+    const range = { from, to: `${prefix.slice(0, -1)};` };
+    const [first] = await store.query(QUEUES_PROJECTION, { indexRange: range, limit: 1 });
+    if (!first) return libraries;
+    // The document is listed at its lowest value in the range: the next library's.
+    const value = lowestInRange(queuesProjection.index!(first.doc as unknown as QueueDoc, first.key), range);
+    if (value === undefined) return libraries; // (a stored document whose values its projection would not give: nothing more to learn)
+    libraries.push(value.slice(prefix.length));
+    from = `${value}\u0000`;
+  }
 }
 
 /**
@@ -117,5 +208,7 @@ export async function summariesForStatistics(store: ReadModelStore, options: { r
     since === undefined
       ? { ...(index === undefined ? {} : { index }) }
       : { indexRange: { from: summarySubmittedIndex(new Date(since).toISOString()), to: 'submitted;' }, ...(index === undefined ? {} : { index }) };
-  return (await store.query(REQUEST_SUMMARIES_PROJECTION, query)).map((d) => d.doc as unknown as RequestSummaryDoc);
+  // Without a window or a library, the query lists the statistics aggregates too.
+  return (await store.query(REQUEST_SUMMARIES_PROJECTION, query)).map((d) => d.doc as unknown as RequestSummaryDoc | StatisticsAggregateDoc).filter(isRequestSummary);
 }
+

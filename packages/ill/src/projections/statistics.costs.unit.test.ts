@@ -1,6 +1,6 @@
 import { projectInMemory, type StoredEvent } from '@interlend/engine';
 import { borrowerActor, hubActor, illHistory, lenderActor, sampleRequest, sampleShipment } from '../testing';
-import { requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
+import { isRequestSummary, requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
 import { computeStatistics, formatStatistics } from './statistics';
 
 /**
@@ -49,7 +49,7 @@ function dataset(): RequestSummaryDoc[] {
     ...supplied('R4', 'LIB3', 'LIB2', 7, { currency: 'EUR' }),
     ...open,
   ];
-  return [...projectInMemory(requestSummaryProjection, events).values()];
+  return [...projectInMemory(requestSummaryProjection, events).values()].filter(isRequestSummary);
 }
 
 const NOW = '2026-02-01T00:00:00.000Z';

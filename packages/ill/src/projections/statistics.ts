@@ -1,7 +1,7 @@
 import type { LenderTry, RequestSummaryDoc } from './libraryHistory';
 import { ms } from './storedIllEvent';
 import type { Money } from '../commands';
-import { addToTotals, formatMoney, totalsList } from '../policies/costs';
+import { formatMoney, toMinor } from '../policies/costs';
 
 /**
  * ILL reports computed from request summaries (pure). Definitions (see docs/projections.md):
@@ -118,34 +118,232 @@ export interface Statistics {
   costs: { total: CostTotals; byBorrower: (CostTotals & { borrower: string })[]; byLender: (CostTotals & { lender: string })[] };
 }
 
-interface CostAcc {
-  paid: Map<string, number>;
-  returnShipping: Map<string, number>;
-  shipments: number;
-}
-const newCostAcc = (): CostAcc => ({ paid: new Map(), returnShipping: new Map(), shipments: 0 });
-function addCosts(acc: CostAcc, doc: RequestSummaryDoc): void {
-  // Summaries written before version 3 have no cost fields: read as none.
-  if (!doc.cost) return;
-  acc.shipments++;
-  addToTotals(acc.paid, doc.cost);
-  addToTotals(acc.returnShipping, doc.returnShippingCost ?? null);
-}
-const costTotals = (acc: CostAcc): CostTotals => ({ paid: totalsList(acc.paid), returnShipping: totalsList(acc.returnShipping), shipments: acc.shipments });
-function costAccOf(map: Map<string, CostAcc>, key: string): CostAcc {
-  let acc = map.get(key);
-  if (!acc) map.set(key, (acc = newCostAcc()));
-  return acc;
+// ---------------------------------------------------------------------------------------------
+// Tallies: the additive part of the figures
+
+/**
+ * The additive figures of a set of requests: nested objects of integers (counts, durations in
+ * tenths of an hour and their sums, money in cents per currency), sparse (a missing number is 0,
+ * no entry is left at 0) and with their keys in sorted order. Two tallies add up exactly, in any
+ * order, and subtract the same way: the request-summaries projection keeps one per month and
+ * scope (statisticsAggregate), and a report merges what it needs and finalizes it.
+ */
+export interface Tally {
+  [key: string]: number | Tally;
 }
 
-const HOUR = 3_600_000;
+/** Array indexes (0 .. 2^32 - 2): JavaScript lists such keys first, in numeric order, whatever the insertion order. */
+const isIndexKey = (key: string): boolean => /^(0|[1-9]\d{0,8})$/.test(key);
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Puts the object's keys back in sorted order (after a new key was added at the end). */
+function sortKeys(tally: Tally): void {
+  const entries = Object.entries(tally).sort(([a], [b]) => compareText(a, b));
+  for (const [key] of entries) delete tally[key];
+  for (const [key, value] of entries) tally[key] = value;
+}
+
+/**
+ * Adds `sign` times `part` into `into` (changed in place and returned): numbers add, objects merge,
+ * a number or object that reaches 0 or empty goes, and new keys keep their object's keys sorted,
+ * so equal tallies are equal JSON text whatever order their parts were added in (`sorted: false`
+ * skips the sorting, for a tally that is only added elsewhere).
+ */
+export function mergeTally(into: Tally, part: Tally, sign: 1 | -1 = 1, sorted = true): Tally {
+  mergeInto(into, part, sign, sorted);
+  return into;
+}
+
+/** mergeTally; returns whether a key was deleted from `into` (it may be empty now). */
+function mergeInto(into: Tally, part: Tally, sign: 1 | -1, sorted: boolean): boolean {
+  let added = false;
+  let deleted = false;
+  for (const key in part) {
+    const value = part[key]!;
+    const current = into[key];
+    if (typeof value === 'number') {
+      if (current !== undefined && typeof current !== 'number') throw new TypeError(`tally: '${key}' is a number in one tally and an object in the other`);
+      const next = (current ?? 0) + sign * value;
+      if (next === 0) {
+        if (current !== undefined) deleted = true;
+        delete into[key];
+      } else {
+        if (current === undefined && !isIndexKey(key)) added = true;
+        into[key] = next;
+      }
+    } else {
+      if (typeof current === 'number') throw new TypeError(`tally: '${key}' is an object in one tally and a number in the other`);
+      const child = current ?? {};
+      // Only a deletion can leave a child empty (a part is never empty): look then, not every time.
+      if (mergeInto(child, value, sign, sorted) && isEmpty(child)) {
+        if (current !== undefined) deleted = true;
+        delete into[key];
+      } else if (current === undefined && !isEmpty(child)) {
+        into[key] = child;
+        if (!isIndexKey(key)) added = true;
+      }
+    }
+  }
+  if (added && sorted) sortKeys(into);
+  return deleted;
+}
+
+function isEmpty(tally: Tally): boolean {
+  for (const _ in tally) return false;
+  return true;
+}
+
+/** The object at `key` of a tally, created when missing (contributions: order does not matter yet). */
+function sub(tally: Tally, key: string): Tally {
+  const child = tally[key];
+  if (child !== undefined && typeof child !== 'number') return child;
+  return (tally[key] = {});
+}
+
+/** Adds `n` (not 0) to a number of a tally. */
+function inc(tally: Tally, key: string, n = 1): void {
+  if (n !== 0) tally[key] = ((tally[key] as number | undefined) ?? 0) + n;
+}
+
+function numberAt(tally: Tally | undefined, ...path: string[]): number {
+  let at: number | Tally | undefined = tally;
+  for (const key of path) at = at === undefined || typeof at === 'number' ? undefined : at[key];
+  return typeof at === 'number' ? at : 0;
+}
+
+function tallyAt(tally: Tally | undefined, ...path: string[]): Tally {
+  let at: number | Tally | undefined = tally;
+  for (const key of path) at = at === undefined || typeof at === 'number' ? undefined : at[key];
+  return at === undefined || typeof at === 'number' ? {} : at;
+}
+
+const TENTH_MS = 360_000;
+/**
+ * A duration counted in the report's unit: whole tenths of an hour, the nearest (Math.round of
+ * ms / 360,000). Means, medians, p90s and buckets are computed over these values, so a report
+ * from the month aggregates equals one from the summaries, digit for digit.
+ */
+export const durationTenths = (from: string | null, to: string | null): number | undefined => {
+  const d = ms(to) - ms(from);
+  return Number.isNaN(d) ? undefined : Math.round(d / TENTH_MS) || 0;
+};
+
+/** A duration into a histogram tally: `count`, `sum` (tenths) and `bins` (tenths -> how many). */
+function addDuration(tally: Tally, key: string, tenths: number | undefined): void {
+  if (tenths === undefined) return;
+  const histogram = sub(tally, key);
+  inc(histogram, 'count');
+  inc(histogram, 'sum', tenths);
+  inc(sub(histogram, 'bins'), String(tenths));
+}
+
+function addMoney(tally: Tally, key: string, money: Money | null | undefined): void {
+  if (money) inc(sub(tally, key), money.currency, toMinor(money));
+}
+
+function addCosts(costs: Tally, doc: RequestSummaryDoc): void {
+  inc(costs, 'shipments');
+  addMoney(costs, 'paid', doc.cost);
+  addMoney(costs, 'returnShipping', doc.returnShippingCost);
+}
+
+const SCREENED_OUT = new Set(['rejected', 'documentDelivery']);
+
+function isPastDeadline(entry: LenderTry, nowMs: number): boolean {
+  return entry.outcome === null && entry.answeredAt === null && entry.respondBy !== null && ms(entry.respondBy) <= nowMs;
+}
+
+/** Whether the request is in a library's statistics: it borrowed it or was asked to lend it. */
+export function concernsLibrary(doc: RequestSummaryDoc, library: string): boolean {
+  return doc.borrower === library || doc.lenders.some((l) => l.library === library);
+}
+
+/**
+ * One request's part of the figures, for the network (`library` undefined) or for one library
+ * (the request must concern it: concernsLibrary). `nowMs` is given for an open request only: its
+ * asks still unanswered past their deadline at that time count as past deadline. A request that
+ * ended has no such ask (its lenders' turns all ended), so its part does not depend on the time.
+ */
+export function statisticsContribution(doc: RequestSummaryDoc, library: string | undefined, nowMs?: number): Tally {
+  const t: Tally = {};
+  const m = doc.milestones;
+  if (m.submittedAt === null) return t;
+  const screenedOut = SCREENED_OUT.has(doc.outcome);
+  const filledLocally = doc.outcome === 'filledLocally';
+  const requested = !screenedOut && !filledLocally;
+  const wrongItem = doc.outcome === 'wrongItemReturned' || typeof m.wrongItemAt === 'string';
+  const received = m.receivedAt !== null && !wrongItem;
+  const unfilled = m.unfilledAt !== null;
+  const cancelled = doc.outcome === 'cancelled';
+  const r = sub(t, 'requests');
+  inc(r, 'submitted');
+  if (screenedOut) inc(r, 'screenedOut');
+  if (filledLocally) inc(r, 'filledLocally');
+  if (requested) inc(r, 'requested');
+  if (m.firstSentAt !== null) inc(r, 'sentToLenders');
+  if (received) inc(r, 'received');
+  if (unfilled) inc(r, 'unfilled');
+  if (cancelled) inc(r, 'cancelled');
+  if (doc.outcome === 'lost') inc(r, 'lost');
+  if (!doc.terminal) inc(r, 'open');
+
+  if (library === undefined || doc.borrower === library) {
+    const b = sub(sub(t, 'byBorrower'), doc.borrower);
+    inc(b, 'submitted');
+    if (requested) inc(b, 'requested');
+    if (received) inc(b, 'received');
+    if (unfilled) inc(b, 'unfilled');
+    if (cancelled) inc(b, 'cancelled');
+  }
+  if (cancelled) inc(sub(t, 'cancelReasons'), doc.cancelReason ?? '(no reason)');
+  // Summaries written before version 3 have no cost fields: read as none.
+  if (doc.cost) {
+    const costs = sub(t, 'costs');
+    addCosts(sub(costs, 'total'), doc);
+    if (library === undefined || doc.borrower === library) addCosts(sub(sub(costs, 'byBorrower'), doc.borrower), doc);
+    if (doc.supplier !== null && (library === undefined || doc.supplier === library)) addCosts(sub(sub(costs, 'byLender'), doc.supplier), doc);
+  }
+
+  addDuration(t, 'requestToShip', durationTenths(m.submittedAt, m.shippedAt));
+  addDuration(t, 'shipToReceipt', durationTenths(m.shippedAt, m.receivedAt));
+  if (!wrongItem) addDuration(t, 'requestToReceipt', durationTenths(m.submittedAt, m.receivedAt)); // a wrong item fills nothing
+
+  let late = false;
+  for (const entry of doc.lenders) {
+    const supplied = entry.outcome === 'supplied' && !wrongItem;
+    const outcome = entry.outcome === 'supplied' && wrongItem ? 'wrong item' : (entry.outcome ?? 'pending');
+    if (unfilled && entry.outcome !== null) inc(sub(t, 'unfilledReasons'), entry.outcome);
+    const answer = durationTenths(entry.askedAt, entry.answeredAt);
+    addDuration(t, 'lenderResponse', answer);
+    const isTimedOut = entry.outcome === 'timed out';
+    const isPast = nowMs !== undefined && isPastDeadline(entry, nowMs);
+    if (isTimedOut) inc(sub(t, 'late'), 'timedOut');
+    if (isPast) inc(sub(t, 'late'), 'pastDeadline');
+    if (isTimedOut || isPast) late = true;
+    if (library !== undefined && entry.library !== library) continue;
+    const l = sub(sub(t, 'byLender'), entry.library);
+    inc(l, 'asked');
+    if (entry.answeredAt !== null) inc(l, 'answered');
+    if (supplied) inc(l, 'supplied');
+    if (isTimedOut) inc(l, 'timedOut');
+    if (isPast) inc(l, 'pastDeadline');
+    addDuration(l, 'responseTime', answer);
+    inc(sub(l, 'outcomes'), outcome);
+  }
+  if (late) inc(sub(t, 'late'), 'requests');
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// From a tally to the report
+
 const round = (value: number, digits: number): number => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 };
 const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 3) : null);
 
-/** Mean, median and p90 (nearest rank) of hours, rounded to 0.1. */
+/** Mean, median and p90 (nearest rank) of hours, rounded to 0.1 (of any values; the reports use durationTenths). */
 export function summarizeHours(hours: readonly number[]): DurationSummary {
   const n = hours.length;
   if (n === 0) return { count: 0, meanHours: null, medianHours: null, p90Hours: null };
@@ -158,150 +356,85 @@ export function summarizeHours(hours: readonly number[]): DurationSummary {
   return { count: n, meanHours: round(sum / n, 1), medianHours: round(median, 1), p90Hours: round(p90, 1) };
 }
 
-function turnaround(hours: readonly number[]): TurnaroundSummary {
+/** The bins of a histogram tally, by value (tenths of an hour). */
+function binsOf(histogram: Tally): [number, number][] {
+  return Object.entries(tallyAt(histogram, 'bins'))
+    .map(([value, count]): [number, number] => [Number(value), typeof count === 'number' ? count : 0])
+    .sort(([a], [b]) => a - b);
+}
+
+/** The value of rank `rank` (1-based) among the binned values. */
+function valueAtRank(bins: readonly [number, number][], rank: number): number {
+  let seen = 0;
+  for (const [value, count] of bins) {
+    seen += count;
+    if (seen >= rank) return value;
+  }
+  return bins[bins.length - 1]![0];
+}
+
+/** Count, mean, median (mean of the two middle values for an even count) and p90 (nearest rank) of a histogram of tenths, in hours rounded to 0.1. */
+function summarizeHistogram(histogram: Tally): DurationSummary {
+  const n = numberAt(histogram, 'count');
+  if (n === 0) return { count: 0, meanHours: null, medianHours: null, p90Hours: null };
+  const bins = binsOf(histogram);
+  const mid = n >> 1;
+  const median = n % 2 === 1 ? valueAtRank(bins, mid + 1) : (valueAtRank(bins, mid) + valueAtRank(bins, mid + 1)) / 2;
+  return {
+    count: n,
+    meanHours: Math.round(numberAt(histogram, 'sum') / n) / 10,
+    medianHours: Math.round(median) / 10,
+    p90Hours: valueAtRank(bins, Math.ceil(0.9 * n)) / 10,
+  };
+}
+
+/** Buckets by tenths of an hour: < 48.0 h, 48.0-72.0 h (both inclusive), > 72.0 h. */
+function turnaround(histogram: Tally): TurnaroundSummary {
   const buckets = { under48h: 0, from48to72h: 0, over72h: 0 };
-  for (const h of hours) {
-    if (h < 48) buckets.under48h++;
-    else if (h <= 72) buckets.from48to72h++;
-    else buckets.over72h++;
+  for (const [tenths, count] of binsOf(histogram)) {
+    if (tenths < 480) buckets.under48h += count;
+    else if (tenths <= 720) buckets.from48to72h += count;
+    else buckets.over72h += count;
   }
-  return { ...summarizeHours(hours), buckets };
+  return { ...summarizeHistogram(histogram), buckets };
 }
 
-function hoursBetween(from: string | null, to: string | null): number | undefined {
-  const d = ms(to) - ms(from);
-  return Number.isNaN(d) ? undefined : d / HOUR;
+function countReasons(counts: Tally): ReasonCount[] {
+  return Object.entries(counts)
+    .map(([reason, count]) => ({ reason, count: typeof count === 'number' ? count : 0 }))
+    .sort((a, b) => b.count - a.count || compareText(a.reason, b.reason));
 }
 
-function countReasons(counts: Map<string, number>): ReasonCount[] {
-  return [...counts.entries()]
-    .map(([reason, count]) => ({ reason, count }))
-    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
-}
+const byKey = (tally: Tally): [string, Tally][] =>
+  Object.entries(tally)
+    .filter((e): e is [string, Tally] => typeof e[1] !== 'number')
+    .sort(([a], [b]) => compareText(a, b));
 
-const bump = (counts: Map<string, number>, key: string): void => {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-};
+/** Money by currency (cents) as a list sorted by currency. */
+const moneyOf = (cents: Tally): Money[] =>
+  Object.entries(cents)
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([currency, amount]) => ({ amount: (typeof amount === 'number' ? amount : 0) / 100, currency }));
+const costTotals = (costs: Tally): CostTotals => ({ paid: moneyOf(tallyAt(costs, 'paid')), returnShipping: moneyOf(tallyAt(costs, 'returnShipping')), shipments: numberAt(costs, 'shipments') });
 
-interface LenderAcc {
-  asked: number;
-  answered: number;
-  supplied: number;
-  timedOut: number;
-  pastDeadline: number;
-  responseHours: number[];
-  outcomes: Map<string, number>;
-}
-interface BorrowerAcc {
-  submitted: number;
-  requested: number;
-  received: number;
-  unfilled: number;
-  cancelled: number;
-}
-
-const SCREENED_OUT = new Set(['rejected', 'documentDelivery']);
-const byKey = <T>(map: Map<string, T>): [string, T][] => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-
-function isPastDeadline(entry: LenderTry, nowMs: number): boolean {
-  return entry.outcome === null && entry.answeredAt === null && entry.respondBy !== null && ms(entry.respondBy) <= nowMs;
-}
-
-/** The reports over request summaries (see the definitions at the top of this file). */
-export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, options: StatisticsOptions): Statistics {
+/** The report from a tally of every request it covers (see the definitions at the top of this file). */
+export function finalizeStatistics(tally: Tally, options: StatisticsOptions): Statistics {
   const { library, since, now } = options;
-  const sinceMs = since === undefined ? undefined : ms(since);
-  const nowMs = ms(now);
-  const counts: RequestCounts = { submitted: 0, screenedOut: 0, filledLocally: 0, requested: 0, sentToLenders: 0, received: 0, unfilled: 0, cancelled: 0, lost: 0, open: 0 };
-  const borrowers = new Map<string, BorrowerAcc>();
-  const lenders = new Map<string, LenderAcc>();
-  const unfilledReasons = new Map<string, number>();
-  const cancelReasons = new Map<string, number>();
-  const toShip: number[] = [];
-  const toReceipt: number[] = [];
-  const total: number[] = [];
-  const response: number[] = [];
-  let timedOut = 0;
-  let pastDeadline = 0;
-  let lateRequests = 0;
-  const totalCosts = newCostAcc();
-  const borrowerCosts = new Map<string, CostAcc>();
-  const lenderCosts = new Map<string, CostAcc>();
-
-  for (const doc of summaryDocs) {
-    const m = doc.milestones;
-    if (m.submittedAt === null) continue;
-    if (sinceMs !== undefined && !(ms(m.submittedAt) >= sinceMs)) continue;
-    if (library !== undefined && doc.borrower !== library && !doc.lenders.some((l) => l.library === library)) continue;
-
-    const screenedOut = SCREENED_OUT.has(doc.outcome);
-    const filledLocally = doc.outcome === 'filledLocally';
-    const requested = !screenedOut && !filledLocally;
-    const wrongItem = doc.outcome === 'wrongItemReturned' || typeof m.wrongItemAt === 'string';
-    const received = m.receivedAt !== null && !wrongItem;
-    const unfilled = m.unfilledAt !== null;
-    const cancelled = doc.outcome === 'cancelled';
-    counts.submitted++;
-    if (screenedOut) counts.screenedOut++;
-    if (filledLocally) counts.filledLocally++;
-    if (requested) counts.requested++;
-    if (m.firstSentAt !== null) counts.sentToLenders++;
-    if (received) counts.received++;
-    if (unfilled) counts.unfilled++;
-    if (cancelled) counts.cancelled++;
-    if (doc.outcome === 'lost') counts.lost++;
-    if (!doc.terminal) counts.open++;
-
-    if (library === undefined || doc.borrower === library) {
-      let b = borrowers.get(doc.borrower);
-      if (!b) borrowers.set(doc.borrower, (b = { submitted: 0, requested: 0, received: 0, unfilled: 0, cancelled: 0 }));
-      b.submitted++;
-      if (requested) b.requested++;
-      if (received) b.received++;
-      if (unfilled) b.unfilled++;
-      if (cancelled) b.cancelled++;
-    }
-    if (cancelled) bump(cancelReasons, doc.cancelReason ?? '(no reason)');
-    if (doc.cost) {
-      addCosts(totalCosts, doc);
-      if (library === undefined || doc.borrower === library) addCosts(costAccOf(borrowerCosts, doc.borrower), doc);
-      if (doc.supplier !== null && (library === undefined || doc.supplier === library)) addCosts(costAccOf(lenderCosts, doc.supplier), doc);
-    }
-
-    const ship = hoursBetween(m.submittedAt, m.shippedAt);
-    if (ship !== undefined) toShip.push(ship);
-    const receipt = hoursBetween(m.shippedAt, m.receivedAt);
-    if (receipt !== undefined) toReceipt.push(receipt);
-    const whole = wrongItem ? undefined : hoursBetween(m.submittedAt, m.receivedAt); // a wrong item fills nothing
-    if (whole !== undefined) total.push(whole);
-
-    let late = false;
-    for (const entry of doc.lenders) {
-      const supplied = entry.outcome === 'supplied' && !wrongItem;
-      const outcome = entry.outcome === 'supplied' && wrongItem ? 'wrong item' : (entry.outcome ?? 'pending');
-      if (unfilled && entry.outcome !== null) bump(unfilledReasons, entry.outcome);
-      const answerHours = hoursBetween(entry.askedAt, entry.answeredAt);
-      if (answerHours !== undefined) response.push(answerHours);
-      const isTimedOut = entry.outcome === 'timed out';
-      const isPast = isPastDeadline(entry, nowMs);
-      if (isTimedOut) timedOut++;
-      if (isPast) pastDeadline++;
-      if (isTimedOut || isPast) late = true;
-      if (library !== undefined && entry.library !== library) continue;
-      let l = lenders.get(entry.library);
-      if (!l) lenders.set(entry.library, (l = { asked: 0, answered: 0, supplied: 0, timedOut: 0, pastDeadline: 0, responseHours: [], outcomes: new Map() }));
-      l.asked++;
-      if (entry.answeredAt !== null) l.answered++;
-      if (supplied) l.supplied++;
-      if (isTimedOut) l.timedOut++;
-      if (isPast) l.pastDeadline++;
-      if (answerHours !== undefined) l.responseHours.push(answerHours);
-      bump(l.outcomes, outcome);
-    }
-    if (late) lateRequests++;
-  }
-
-  const requestToReceipt = turnaround(total);
+  const r = tallyAt(tally, 'requests');
+  const counts: RequestCounts = {
+    submitted: numberAt(r, 'submitted'),
+    screenedOut: numberAt(r, 'screenedOut'),
+    filledLocally: numberAt(r, 'filledLocally'),
+    requested: numberAt(r, 'requested'),
+    sentToLenders: numberAt(r, 'sentToLenders'),
+    received: numberAt(r, 'received'),
+    unfilled: numberAt(r, 'unfilled'),
+    cancelled: numberAt(r, 'cancelled'),
+    lost: numberAt(r, 'lost'),
+    open: numberAt(r, 'open'),
+  };
+  const requestToReceipt = turnaround(tallyAt(tally, 'requestToReceipt'));
+  const costs = tallyAt(tally, 'costs');
   return {
     now,
     since: since ?? null,
@@ -309,34 +442,62 @@ export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, opti
     requests: counts,
     fillRate: ratio(counts.received, counts.requested),
     sentFillRate: ratio(counts.received, counts.sentToLenders),
-    byBorrower: byKey(borrowers).map(([borrower, b]) => ({ borrower, ...b, fillRate: ratio(b.received, b.requested) })),
-    byLender: byKey(lenders).map(([lender, l]) => ({
-      lender,
-      asked: l.asked,
-      answered: l.answered,
-      supplied: l.supplied,
-      fillRate: ratio(l.supplied, l.asked),
-      timedOut: l.timedOut,
-      pastDeadline: l.pastDeadline,
-      responseTime: summarizeHours(l.responseHours),
-      outcomes: countReasons(l.outcomes),
+    byBorrower: byKey(tallyAt(tally, 'byBorrower')).map(([borrower, b]) => ({
+      borrower,
+      submitted: numberAt(b, 'submitted'),
+      requested: numberAt(b, 'requested'),
+      received: numberAt(b, 'received'),
+      unfilled: numberAt(b, 'unfilled'),
+      cancelled: numberAt(b, 'cancelled'),
+      fillRate: ratio(numberAt(b, 'received'), numberAt(b, 'requested')),
     })),
-    unfilled: { count: counts.unfilled, reasons: countReasons(unfilledReasons) },
-    cancelled: { count: counts.cancelled, reasons: countReasons(cancelReasons) },
+    byLender: byKey(tallyAt(tally, 'byLender')).map(([lender, l]) => ({
+      lender,
+      asked: numberAt(l, 'asked'),
+      answered: numberAt(l, 'answered'),
+      supplied: numberAt(l, 'supplied'),
+      fillRate: ratio(numberAt(l, 'supplied'), numberAt(l, 'asked')),
+      timedOut: numberAt(l, 'timedOut'),
+      pastDeadline: numberAt(l, 'pastDeadline'),
+      responseTime: summarizeHistogram(tallyAt(l, 'responseTime')),
+      outcomes: countReasons(tallyAt(l, 'outcomes')),
+    })),
+    unfilled: { count: counts.unfilled, reasons: countReasons(tallyAt(tally, 'unfilledReasons')) },
+    cancelled: { count: counts.cancelled, reasons: countReasons(tallyAt(tally, 'cancelReasons')) },
     turnaround: {
-      requestToShip: turnaround(toShip),
-      shipToReceipt: turnaround(toReceipt),
+      requestToShip: turnaround(tallyAt(tally, 'requestToShip')),
+      shipToReceipt: turnaround(tallyAt(tally, 'shipToReceipt')),
       requestToReceipt,
       averageDaysToReceive: requestToReceipt.meanHours === null ? null : round(requestToReceipt.meanHours / 24, 1),
     },
-    lenderResponse: summarizeHours(response),
-    notAnsweredInTime: { timedOut, pastDeadline, requests: lateRequests },
+    lenderResponse: summarizeHistogram(tallyAt(tally, 'lenderResponse')),
+    notAnsweredInTime: { timedOut: numberAt(tally, 'late', 'timedOut'), pastDeadline: numberAt(tally, 'late', 'pastDeadline'), requests: numberAt(tally, 'late', 'requests') },
     costs: {
-      total: costTotals(totalCosts),
-      byBorrower: byKey(borrowerCosts).map(([borrower, acc]) => ({ borrower, ...costTotals(acc) })),
-      byLender: byKey(lenderCosts).map(([lender, acc]) => ({ lender, ...costTotals(acc) })),
+      total: costTotals(tallyAt(costs, 'total')),
+      byBorrower: byKey(tallyAt(costs, 'byBorrower')).map(([borrower, c]) => ({ borrower, ...costTotals(c) })),
+      byLender: byKey(tallyAt(costs, 'byLender')).map(([lender, c]) => ({ lender, ...costTotals(c) })),
     },
   };
+}
+
+/**
+ * The reports over request summaries (see the definitions at the top of this file): the direct
+ * path, every summary in the window read. `readStatistics` (readQueries.ts) gives the same report
+ * from the month aggregates of the requests that ended and the open requests.
+ */
+export function computeStatistics(summaryDocs: Iterable<RequestSummaryDoc>, options: StatisticsOptions): Statistics {
+  const { library, since, now } = options;
+  const sinceMs = since === undefined ? undefined : ms(since);
+  const nowMs = ms(now);
+  const tally: Tally = {};
+  for (const doc of summaryDocs) {
+    const submitted = doc.milestones.submittedAt;
+    if (submitted === null) continue;
+    if (sinceMs !== undefined && !(ms(submitted) >= sinceMs)) continue;
+    if (library !== undefined && !concernsLibrary(doc, library)) continue;
+    mergeTally(tally, statisticsContribution(doc, library, doc.terminal ? undefined : nowMs));
+  }
+  return finalizeStatistics(tally, options);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { projectInMemory } from '@interlend/engine';
 import { EventLog, plusHours } from './__tests__/eventLog';
-import { requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
+import { isRequestSummary, requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
 import { computeStatistics, formatStatistics, summarizeHours } from './statistics';
 
 const T0 = '2026-01-05T09:00:00.000Z';
@@ -27,7 +27,7 @@ function dataset(): RequestSummaryDoc[] {
   log.request('G').submit(t(0)).fillLocally(t(1));
   log.request('H', 'LIB4').submit(t(200)).toLenders(t(201), ['LIB2']);
   log.directoryImported(t(0));
-  return [...projectInMemory(requestSummaryProjection, log.events).values()];
+  return [...projectInMemory(requestSummaryProjection, log.events).values()].filter(isRequestSummary);
 }
 
 const NOW = t(300);

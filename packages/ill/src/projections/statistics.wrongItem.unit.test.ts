@@ -2,7 +2,7 @@ import { projectInMemory, type StoredEvent } from '@interlend/engine';
 import { borrowerActor, illHistory, lenderActor, sampleShipment, STATE_STEPS, toFirstLender } from '../testing';
 import type { HistoryStep } from '../testing';
 import { EventLog, plusHours } from './__tests__/eventLog';
-import { requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
+import { isRequestSummary, requestSummaryProjection, type RequestSummaryDoc } from './libraryHistory';
 import { computeStatistics } from './statistics';
 
 /**
@@ -12,7 +12,7 @@ import { computeStatistics } from './statistics';
  */
 
 const NOW = '2026-06-01T00:00:00.000Z';
-const summaries = (...streams: StoredEvent[][]): RequestSummaryDoc[] => [...projectInMemory(requestSummaryProjection, streams.flat()).values()];
+const summaries = (...streams: StoredEvent[][]): RequestSummaryDoc[] => [...projectInMemory(requestSummaryProjection, streams.flat()).values()].filter(isRequestSummary);
 const written = (steps: Parameters<typeof illHistory>[0], requestId: string): StoredEvent[] => illHistory(steps, { requestId }).stored;
 
 describe('a wrong item in the statistics', () => {
@@ -51,7 +51,7 @@ describe('a wrong item in the statistics', () => {
     const t = (h: number) => plusHours('2026-01-05T09:00:00.000Z', h);
     const log = new EventLog();
     log.request('OLD').submit(t(0)).toLenders(t(1), ['LIB2']).willSupply(t(2)).ship(t(3)).receive(t(30)).wrongItem(t(31)).shipReturn(t(32)).checkIn(t(60));
-    const [doc] = [...projectInMemory(requestSummaryProjection, log.events).values()];
+    const [doc] = [...projectInMemory(requestSummaryProjection, log.events).values()].filter(isRequestSummary);
     expect(doc!.outcome).toBe('completed'); // the stored state; the fold now says wrongItemReturned
     const stats = computeStatistics([doc!], { now: NOW });
     expect(stats.requests.received).toBe(0);

@@ -2,26 +2,27 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { fold, recordedTime, toMermaid, type StoredEvent } from '@interlend/engine';
 import {
-  QUEUES_PROJECTION,
+  CLOSED_QUEUE,
   REQUESTS_PROJECTION,
   REQUEST_SUMMARIES_PROJECTION,
   STATE_NAMES,
-  computeStatistics,
   illMachine,
   illRequestWorkflow,
   libraryHistory,
   readIllStream,
+  closedCounts,
   queueCountsOf,
-  queueEntries,
+  readQueues,
+  readStatistics,
   type IllContext,
-  type QueueDoc,
+  type QueueName,
   type QueueRole,
   type RequestDoc,
   type RequestSummaryDoc,
 } from '@interlend/ill';
 import { canSee, libraryInScope } from '../access';
 import { allowedNow, isRequestStream, loadVisible, principalOf, type ApiContext } from '../context';
-import { pageDescending } from '../paging';
+import { decodeCursor, encodeCursor, pageDescending } from '../paging';
 import { ApiProblem } from '../problems';
 import {
   AUTHED_PROBLEMS,
@@ -166,7 +167,7 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     {
       schema: {
         tags: ['reads'],
-        summary: 'Work queues per library and role, now',
+        summary: "Work queues per library and role, now ('closed' counted; its requests listed with queue=closed, a page at a time)",
         querystring: QueuesQuery,
         response: { 200: QueuesSchema, ...problems(404, ...AUTHED_PROBLEMS) },
       },
@@ -175,12 +176,19 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const p = principalOf(request);
       const library = libraryInScope(p, request.query.library, 'queues');
       await knownLibrary(library);
-      const docs = (await rm.query(QUEUES_PROJECTION, library ? { index: `library:${library}` } : {})).map((d) => d.doc as unknown as QueueDoc);
       const at = ctx.app.clock.now().toISOString();
+      const { queue, limit, cursor } = request.query;
       const role = request.query.role as QueueRole | undefined;
-      const filter = { at, library, role };
-      const entries = queueEntries(docs, filter);
-      return { at, library: library ?? null, role: role ?? null, counts: queueCountsOf(entries, filter), entries };
+      const filter = { at, library, role, queue: queue as QueueName | undefined };
+      // The open requests give every queue but 'closed', which is counted from its index and
+      // listed only when asked for by name, a page at a time (readQueues).
+      if (queue !== CLOSED_QUEUE) {
+        const { counts, entries } = await readQueues(rm, filter);
+        return { at, library: library ?? null, role: role ?? null, counts, entries, next: null };
+      }
+      const page = await readQueues(rm, filter, { limit, after: decodeCursor(cursor)?.[0] });
+      const counts = role === 'lending' ? [] : queueCountsOf([], filter, await closedCounts(rm, library));
+      return { at, library: library ?? null, role: role ?? null, counts, entries: page.entries, next: page.next === null ? null : encodeCursor([page.next]) };
     },
   );
 
@@ -225,9 +233,8 @@ export async function readRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const p = principalOf(request);
       const library = libraryInScope(p, request.query.library, 'statistics');
       await knownLibrary(library);
-      const docs = (await rm.query(REQUEST_SUMMARIES_PROJECTION, library ? { index: `library:${library}` } : {})).map((d) => d.doc as unknown as RequestSummaryDoc);
       const since = request.query.since === undefined ? undefined : new Date(request.query.since).toISOString();
-      const stats = computeStatistics(docs, { now: ctx.app.clock.now().toISOString(), since, library });
+      const stats = await readStatistics(rm, { now: ctx.app.clock.now().toISOString(), since, library });
       return {
         ...stats,
         turnaround: { ...stats.turnaround, ...stats.turnaround.requestToReceipt.buckets },
