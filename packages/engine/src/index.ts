@@ -17,7 +17,7 @@ export { execute } from './commandHandling/execute';
 export { allowedAfterRefusal, allowedNowText } from './commandHandling/refusal';
 export { validateCommand, zodIssues, ENVELOPE_LIMITS } from './commandHandling/validateCommand';
 export { toMermaid } from './workflow/mermaid';
-export { ProjectionRunner, projectInMemory, canonical, PROJECTION_VERSIONS, DEFAULT_CACHE_DOCS, DEFAULT_FLUSH_DOCS } from './projections/projectionRunner';
+export { ProjectionRunner, projectInMemory, canonical, sortedMembers, PROJECTION_VERSIONS, DEFAULT_CACHE_DOCS, DEFAULT_FLUSH_DOCS } from './projections/projectionRunner';
 export type { CatchUpOptions, CatchUpProgress, CatchUpResult, Difference } from './projections/projectionRunner';
 export { timersProjection, TIMERS_PROJECTION, timerKey, deadlineCommandId, firesDeadline } from './timers/timersProjection';
 export type { TimerDoc } from './timers/timersProjection';

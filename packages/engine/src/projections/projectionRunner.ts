@@ -196,7 +196,16 @@ export class ProjectionRunner {
     for (const [key, before] of lane.before) updates.push(...p.derive(key, before, lane.docs.get(key)));
     lane.before.clear();
     await this.loadKeys(lane, updates.map((u) => u.key));
-    for (const u of updates) setDoc(lane, u.key, u.update(lane.docs.get(u.key)));
+    const touched = new Set<string>();
+    for (const u of updates) {
+      setDoc(lane, u.key, u.update(lane.docs.get(u.key)));
+      touched.add(u.key);
+    }
+    // Once per aggregate and commit: its members in sorted order, whatever order the updates added them in.
+    for (const key of touched) {
+      const doc = lane.docs.get(key);
+      if (doc !== undefined) lane.docs.set(key, sortedMembers(doc));
+    }
   }
 
   /** Drops the projections' read models and builds them again from the first event. */
@@ -362,8 +371,22 @@ export function projectInMemory<D extends Doc, A extends Doc = never>(projection
       else derived.set(u.key, next);
     }
   }
-  for (const [key, doc] of derived) docs.set(key, doc);
+  for (const [key, doc] of derived) docs.set(key, sortedMembers(doc) as A);
   return docs;
+}
+
+/**
+ * A derived document with every object's members in sorted order (arrays kept as they are), so
+ * that aggregates updated in any order are the same JSON text: `derive`'s updates may add members
+ * in any order (they need not sort; the runner does, once per aggregate and commit). Objects are
+ * built afresh (deleting and re-adding members would leave V8 slow dictionary objects).
+ */
+export function sortedMembers(doc: Doc): Doc {
+  if (doc === null || typeof doc !== 'object') return doc;
+  if (Array.isArray(doc)) return doc.map(sortedMembers);
+  const out: Record<string, Doc> = {};
+  for (const name of Object.keys(doc).sort()) out[name] = sortedMembers((doc as Record<string, Doc>)[name]!);
+  return out;
 }
 
 /** JSON with sorted keys, for comparing documents. */

@@ -114,7 +114,8 @@ export interface Projection<D extends Doc = Doc, A extends Doc = Doc extends D ?
    * the same commit as the documents and the checkpoint. Derived documents derive nothing further.
    * Aggregates must be exact and additive (integer counts and sums, with no entry left at zero):
    * the deltas then telescope, and a rebuild, any batching and any cache bound give the same
-   * documents byte for byte. `projectInMemory` applies them too.
+   * documents byte for byte. `projectInMemory` applies them too. The runner writes an aggregate
+   * with its objects' members in sorted order (`sortedMembers`): updates may add them in any order.
    */
   derive?(key: string, before: D | undefined, after: D | undefined): readonly DerivedUpdate<A>[];
 }

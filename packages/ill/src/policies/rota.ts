@@ -1,7 +1,7 @@
 import type { Money, ServiceType } from '../commands';
 import { DEFAULT_DAYS_TO_ANSWER_CANCEL, DEFAULT_DAYS_TO_SHIP, type Directory, type Library } from '../directory';
 import type { RotaBuiltData, RotaCandidate, RotaEntry, RotaReason, RotaSkip } from '../events';
-import { closureOn } from './businessDays';
+import { closureOn, utcDate } from './businessDays';
 import { exceeds, formatMoney } from './costs';
 
 /**
@@ -48,12 +48,13 @@ export function daysToRespondFor(library: Library, serviceType: ServiceType): nu
 export function buildRota(directory: Directory, input: RotaInput): RotaEntry[] {
   const preferred = [...new Set(input.preferredLenders ?? [])];
   const maxLenders = input.maxLenders ?? directory.maxLenders;
-  const day = input.time;
+  // The request's UTC date, once: a rota looks at every library of the directory.
+  const day = utcDate(input.time);
 
   const ranked = directory.list().map((library) => {
     const preferredIndex = preferred.indexOf(library.code);
     const group = preferredIndex >= 0 ? 0 : library.lendingPolicy === 'lastResort' ? 3 : library.inDeliveryNetwork ? 1 : 2;
-    const closure = closureOn(day, library.closures);
+    const closure = library.closures.length === 0 ? undefined : closureOn(day, library.closures);
     const fee = library.lendingFee !== undefined && input.maximumCost ? directory.money(library.lendingFee) : undefined;
     const skip: RotaReason | null =
       library.code === input.borrower

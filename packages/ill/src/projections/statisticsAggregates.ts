@@ -78,7 +78,7 @@ export function deriveStatisticsAggregates(before: RequestSummaryDoc | undefined
       key,
       update(doc) {
         const next = doc ?? { kind: 'statistics', month: delta.month, library: delta.library, tally: {} };
-        mergeTally(next.tally, delta.tally);
+        mergeTally(next.tally, delta.tally, 1, false); // the runner sorts the aggregate's members once per commit
         return Object.keys(next.tally).length === 0 ? null : next;
       },
     });
