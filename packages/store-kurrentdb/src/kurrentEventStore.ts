@@ -1,7 +1,7 @@
 import { hash as nodeHash } from 'node:crypto';
 import { BACKWARDS, END, FORWARDS, jsonEvent, NO_STREAM, START } from '@kurrent/kurrentdb-client';
 import type { AllStreamSubscription, AppendResult as KurrentAppendResult, KurrentDBClient, ReadPosition, RecordedEvent, ResolvedEvent } from '@kurrent/kurrentdb-client';
-import { checkExpectedRevision, eventHash, GENESIS_HASH, StoreError, validateAppend, ValidationError } from '@interlend/engine';
+import { checkExpectedRevision, eventHash, GENESIS_HASH, HeadWaiters, StoreError, validateAppend, ValidationError } from '@interlend/engine';
 import type { AppendResult, EventStore, ExpectedRevision, JsonObject, NewEvent, ReadAllOptions, ReadStreamOptions, Sha256Hex, StoredEvent, WaitOptions } from '@interlend/engine';
 import { unwrapMetadata, wrapMetadata } from './eventEnvelope';
 import type { EnvelopeHeader } from './eventEnvelope';
@@ -30,11 +30,6 @@ export interface KurrentDbEventStoreOptions {
   readonly label?: string;
   /** The SHA-256 of the hash chain. Default node:crypto's (the same digests as the engine's). */
   readonly sha256?: Sha256Hex;
-}
-
-interface Waiter {
-  readonly after: number;
-  finish(head: number): void;
 }
 
 /** A stored event as read, before its global position is known. */
@@ -72,18 +67,16 @@ const nodeSha256Hex: Sha256Hex = (input) => nodeHash('sha256', input, 'hex');
 export class KurrentDbEventStore implements EventStore {
   readonly client: KurrentClient;
   readonly streamPrefix: string;
-  private readonly pollIntervalMs: number;
   private readonly defaultBatchSize: number;
   private readonly maxBatchSize: number;
   private readonly appendAttempts: number;
   private readonly disposeClient: boolean;
   private readonly label: string;
   private readonly sha256: Sha256Hex;
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters: HeadWaiters;
   /** Commit position of the first event of an append, by `<kurrent stream>\n<first revision>`: the log never changes, so neither do they. */
   private readonly firstCommits = new Map<string, bigint>();
   private follower: AllStreamSubscription | undefined;
-  private poller: ReturnType<typeof setInterval> | undefined;
   private refreshing = false;
   private refreshAgain = false;
   private lastHead = 0;
@@ -92,7 +85,8 @@ export class KurrentDbEventStore implements EventStore {
   constructor(client: KurrentClient, options: KurrentDbEventStoreOptions = {}) {
     this.client = client;
     this.streamPrefix = checkStreamPrefix(options.streamPrefix ?? DEFAULT_STREAM_PREFIX);
-    this.pollIntervalMs = Math.max(10, options.pollIntervalMs ?? 1000);
+    // A wait that times out or is aborted resolves with the last head seen (no read of the server then).
+    this.waiters = new HeadWaiters({ pollIntervalMs: Math.max(10, options.pollIntervalMs ?? 1000), poll: () => void this.refreshHead(), currentHead: () => this.lastHead });
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 5000);
     this.defaultBatchSize = Math.min(this.maxBatchSize, Math.max(1, options.defaultBatchSize ?? 1000));
     this.appendAttempts = Math.max(1, options.appendAttempts ?? 5);
@@ -202,36 +196,17 @@ export class KurrentDbEventStore implements EventStore {
     if (this.closed) return Promise.reject(this.closedError());
     const { timeoutMs, signal } = options;
     if (signal?.aborted) return this.headPosition().catch(() => this.lastHead);
-    return new Promise<number>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (): void => waiter.finish(this.lastHead);
-      const waiter: Waiter = {
-        after,
-        finish: (head) => {
-          if (!this.waiters.delete(waiter)) return;
-          if (timer !== undefined) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (this.waiters.size === 0) this.stopPolling();
-          resolve(head);
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => waiter.finish(this.lastHead), Math.max(0, timeoutMs));
-        timer.unref();
-      }
-      this.follow();
-      void this.refreshHead();
-    });
+    const waiting = this.waiters.wait(after, { timeoutMs, signal });
+    this.follow();
+    void this.refreshHead();
+    return waiting;
   }
 
   /** Settles pending waits with the last head seen, ends the subscription, and disposes of the client if asked to. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopPolling();
-    for (const waiter of [...this.waiters]) waiter.finish(this.lastHead);
+    this.waiters.settleAll(this.lastHead);
     const follower = this.follower;
     this.follower = undefined;
     if (follower) await follower.unsubscribe().catch(() => undefined);
@@ -380,7 +355,7 @@ export class KurrentDbEventStore implements EventStore {
 
   private wake(head: number): void {
     if (head > this.lastHead) this.lastHead = head;
-    for (const waiter of [...this.waiters]) if (this.lastHead > waiter.after) waiter.finish(this.lastHead);
+    this.waiters.wake(this.lastHead);
   }
 
   /** Reads the head and wakes whoever it passes; one read at a time, and one more if woken meanwhile. */
@@ -393,7 +368,7 @@ export class KurrentDbEventStore implements EventStore {
     try {
       do {
         this.refreshAgain = false;
-        if (this.closed || this.waiters.size === 0) break;
+        if (this.closed || this.waiters.pending === 0) break;
         this.wake(await this.headPosition());
       } while (this.refreshAgain);
     } catch {
@@ -403,13 +378,9 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
-  /** Starts the poll, and the subscription to `$all` from its end if none is running. */
+  /** Starts the subscription to `$all` from its end if none is running (the poll runs while a wait is pending: HeadWaiters). */
   private follow(): void {
     if (this.closed) return;
-    if (this.poller === undefined) {
-      this.poller = setInterval(() => void this.refreshHead(), this.pollIntervalMs);
-      this.poller.unref();
-    }
     if (this.follower) return;
     let subscription: AllStreamSubscription;
     try {
@@ -427,12 +398,6 @@ export class KurrentDbEventStore implements EventStore {
     subscription.on('error', dropped);
     subscription.on('end', dropped);
     subscription.on('close', dropped);
-  }
-
-  private stopPolling(): void {
-    if (this.poller === undefined) return;
-    clearInterval(this.poller);
-    this.poller = undefined;
   }
 
   private assertOpen(): void {
