@@ -161,10 +161,8 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   /** PostgreSQL's plan for `count(projection, query)`, run: EXPLAIN (ANALYZE, FORMAT JSON), for checking that it reads the index alone. */
-  async explainCount(projection: string, query: CountQuery = {}): Promise<unknown> {
-    const [text, values] = this.countStatement(projection, query);
-    const rows = await this.rows<[unknown]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values, `plan of '${projection}' failed`);
-    return rows[0]?.[0];
+  explainCount(projection: string, query: CountQuery = {}): Promise<unknown> {
+    return this.plan(projection, this.countStatement(projection, query));
   }
 
   private countStatement(projection: string, query: CountQuery): [string, unknown[]] {
@@ -178,8 +176,12 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   /** PostgreSQL's plan for `query`, run: EXPLAIN (ANALYZE, FORMAT JSON), for checking that it walks an index and stops at the limit. */
-  async explain(projection: string, query: DocQuery = {}): Promise<unknown> {
-    const [text, values] = this.statement(projection, query);
+  explain(projection: string, query: DocQuery = {}): Promise<unknown> {
+    return this.plan(projection, this.statement(projection, query));
+  }
+
+  /** A statement's plan, run: EXPLAIN (ANALYZE, FORMAT JSON). */
+  private async plan(projection: string, [text, values]: [string, unknown[]]): Promise<unknown> {
     const rows = await this.rows<[unknown]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values, `plan of '${projection}' failed`);
     return rows[0]?.[0];
   }

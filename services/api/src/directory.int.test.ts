@@ -17,15 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-/** Runs `send`, expects a problem with `status` and `code`, and that the log did not move. */
-async function refused(send: () => Promise<Reply>, status: number, code: string): Promise<Reply> {
-  const before = await api.head();
-  const res = await send();
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(await api.head()).toBe(before);
-  return res;
-}
+const refused = (send: () => Promise<Reply>, status: number, code: string): Promise<Reply> => api.refused(send, status, code);
 
 async function requestContext(key: string, id: string): Promise<{ lenderRespondBy: string; rota: { library: string; daysToRespond?: number }[] }> {
   const res = await api.call('GET', `/v1/requests/${id}`, { key });

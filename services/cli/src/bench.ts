@@ -16,15 +16,12 @@ import { CommandHandler, ManualClock, ProjectionRunner, SeededIds, fold, timersP
 import { illProjections, illRequestWorkflow, parseDirectory, simulate } from '@interlend/ill';
 import { sampleDirectoryJson } from '@interlend/ill/testing';
 import { openSqlite, rawAppendBaseline } from '@interlend/store-sqlite';
-import { writeFigures } from './benchFigures';
+import { wholeFlag, writeFigures } from './benchFigures';
 import { happyPath } from './benchWorkload';
 
 type Sync = 'full' | 'normal';
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number): number => wholeFlag(args, name, fallback);
 const REQUESTS = flag('requests', 120);
 const ROUNDS = flag('rounds', 5);
 const REBUILD_REQUESTS = flag('rebuild-requests', 3000);

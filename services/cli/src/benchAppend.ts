@@ -33,7 +33,7 @@ import { CommandHandler, InMemoryEventStore, ManualClock, SeededIds, canonicalJs
 import { illRequestWorkflow, parseDirectory } from '@interlend/ill';
 import { sampleDirectoryJson } from '@interlend/ill/testing';
 import { nodeSha256Hex, openSqlite, rawAppendBaseline } from '@interlend/store-sqlite';
-import { median, writeFigures } from './benchFigures';
+import { median, wholeFlag, writeFigures } from './benchFigures';
 import { happyPath } from './benchWorkload';
 
 type Sync = 'full' | 'normal';
@@ -44,13 +44,7 @@ interface Append {
 }
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, not '${args[i + 1] ?? ''}'`);
-  return value;
-};
+const flag = (name: string, fallback: number): number => wholeFlag(args, name, fallback);
 const REQUESTS = flag('requests', 150);
 /** The variants run at NORMAL only unless `--variants-full`: at FULL every variant waits on the same fsync. */
 const VARIANT_SYNC: readonly Sync[] = args.includes('--variants-full') ? ['full', 'normal'] : ['normal'];

@@ -24,3 +24,12 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** The whole number after `--name` in `args` (at least `min`), or `fallback` when the flag is absent. */
+export function wholeFlag(args: readonly string[], name: string, fallback: number, min = 1): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}, not '${args[i + 1] ?? ''}'`);
+  return value;
+}

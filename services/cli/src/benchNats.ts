@@ -25,14 +25,11 @@ import { NatsCommandBus, connectNats } from '@interlend/nats';
 import { startNatsServer } from '@interlend/nats/testing';
 import { openSqlite } from '@interlend/store-sqlite';
 import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from './workerProcesses';
-import { writeFigures } from './benchFigures';
+import { wholeFlag, writeFigures } from './benchFigures';
 import { happyPath } from './benchWorkload';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number): number => wholeFlag(args, name, fallback);
 const REQUESTS = flag('requests', 40);
 const ROUNDS = flag('rounds', 3);
 const IN_FLIGHT = flag('in-flight', 16);

@@ -20,17 +20,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { median, writeFigures } from './benchFigures';
+import { median, wholeFlag, writeFigures } from './benchFigures';
 import { DEFAULT_HEAP_GROWTH_PERCENT } from './heap';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number >= 0, not '${args[i + 1] ?? ''}'`);
-  return value;
-};
+/** 0 skips a figure. */
+const flag = (name: string, fallback: number): number => wholeFlag(args, name, fallback, 0);
 const SEED = flag('seed', 3);
 const SMALL = flag('small', 2_000);
 const LARGE = flag('large', 20_000);

@@ -24,7 +24,7 @@ export {
   CLOSED_QUEUE,
   AGING_DAYS,
 } from './queues';
-export { indexPage, requestsPage, queueDocsPage, readQueues, closedCounts, queueLibraries, summariesForStatistics } from './readQueries';
+export { indexPage, requestsPage, queueDocsPage, readQueues, closedCounts, queueLibraries } from './readQueries';
 export type { PageOptions, DocPage, RequestFilter, QueueDocsFilter, QueuesAnswer } from './readQueries';
 export type { QueueDoc, QueueEntry, QueueRole, QueueName, BorrowingQueue, LendingQueue, StateQueues, QueueTime, QueueFilter, QueueListing, QueueCount } from './queues';
 export { requestSummaryProjection, REQUEST_SUMMARIES_PROJECTION, libraryHistory, summaryLibraryIndex, summarySubmittedIndex, summaryOpenIndex, isRequestSummary } from './libraryHistory';

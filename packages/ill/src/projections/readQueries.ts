@@ -17,8 +17,6 @@ import {
   type QueueRole,
 } from './queues';
 import { requestBorrowerIndex, requestLenderIndex, REQUESTS_PROJECTION, requestStateIndex, type RequestDoc } from './requests';
-import { isRequestSummary, REQUEST_SUMMARIES_PROJECTION, summaryLibraryIndex, summarySubmittedIndex, type RequestSummaryDoc } from './libraryHistory';
-import type { StatisticsAggregateDoc } from './statisticsAggregates';
 
 /**
  * Paged reads of the requests and queues read models, answered from their indexes: each page is
@@ -192,23 +190,5 @@ export async function queueLibraries(store: ReadModelStore): Promise<string[]> {
     libraries.push(value.slice(prefix.length));
     from = `${value}\u0000`;
   }
-}
-
-/**
- * The request summaries `computeStatistics` needs for `library` and `since`: with `since`, only
- * those submitted since then (a walk of the `submitted:<time>` index from `since`, checked for
- * the library), so a recent window costs its own size, not the whole history; without it, the
- * library's (`library:<code>`) or every summary. Submission times are stored as ISO-8601 UTC
- * (Date.toISOString), so string order is time order; `since` is normalized the same way.
- */
-export async function summariesForStatistics(store: ReadModelStore, options: { readonly library?: string; readonly since?: string } = {}): Promise<RequestSummaryDoc[]> {
-  const { library, since } = options;
-  const index = library === undefined ? undefined : summaryLibraryIndex(library);
-  const query: DocQuery =
-    since === undefined
-      ? { ...(index === undefined ? {} : { index }) }
-      : { indexRange: { from: summarySubmittedIndex(new Date(since).toISOString()), to: 'submitted;' }, ...(index === undefined ? {} : { index }) };
-  // Without a window or a library, the query lists the statistics aggregates too.
-  return (await store.query(REQUEST_SUMMARIES_PROJECTION, query)).map((d) => d.doc as unknown as RequestSummaryDoc | StatisticsAggregateDoc).filter(isRequestSummary);
 }
 

@@ -2,9 +2,8 @@ import { InMemoryEventStore, InMemoryReadModelStore, OverlayReadModelStore, proj
 import { EventLog, plusHours } from './__tests__/eventLog';
 import { queueCounts, queueEntries, queuesProjection, type QueueDoc, type QueueFilter } from './queues';
 import { simulate } from '../simulation/simulator';
-import { computeStatistics } from './statistics';
-import { isRequestSummary, requestSummaryProjection } from './libraryHistory';
-import { queueDocsPage, queueLibraries, readQueues, requestsPage, summariesForStatistics } from './readQueries';
+import { requestSummaryProjection } from './libraryHistory';
+import { queueDocsPage, queueLibraries, readQueues, requestsPage } from './readQueries';
 import { requestsProjection, type RequestDoc } from './requests';
 
 const T0 = '2026-01-05T09:00:00.000Z'; // Monday
@@ -218,20 +217,4 @@ describe('readQueues on a simulated network', () => {
       for (const filter of filters.slice(0, 3)) expect((await readQueues(overlay, filter)).counts).toEqual(queueCounts(docs, filter));
     }
   }, 60_000);
-});
-
-describe('summariesForStatistics', () => {
-  it('gives the statistics of a window from the summaries submitted in it only, the same as from every summary', async () => {
-    const log = network();
-    const store = await storeOf(log);
-    const since = '2026-01-05T15:00:00+00:00'; // t(6), not in toISOString form
-    const window = await summariesForStatistics(store, { since });
-    expect(window.map((d) => d.requestId).sort()).toEqual(['R06', 'R07', 'R08', 'R09', 'R10', 'R11', 'R12']);
-    const all = (await store.query('ill.request-summaries')).map((d) => d.doc as never).filter(isRequestSummary);
-    const options = { now: t(40), since: new Date(since).toISOString() };
-    expect(computeStatistics(window, options)).toEqual(computeStatistics(all, options));
-    const lib3 = await summariesForStatistics(store, { library: 'LIB3', since: t(3) });
-    expect(lib3.map((d) => d.requestId).sort()).toEqual(['S3', 'S4']);
-    expect(await summariesForStatistics(store, { library: 'LIB3' })).toHaveLength(4);
-  });
 });

@@ -79,6 +79,16 @@ export class ApiHarness {
     return this.app.events.headPosition();
   }
 
+  /** Runs `send`, expects a problem with `status` and `code`, and that the log did not move. */
+  async refused(send: () => Promise<Reply>, status: number, code: string): Promise<Reply> {
+    const before = await this.head();
+    const res = await send();
+    expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await this.head()).toBe(before);
+    return res;
+  }
+
   /** Submits the sample request as `borrowerKey`; returns its id. */
   async submit(borrowerKey: string, overrides: Parameters<typeof sampleRequest>[0] = {}): Promise<string> {
     const res = await this.call('POST', '/v1/requests', { key: borrowerKey, body: sampleRequest(overrides) });
